@@ -1,0 +1,47 @@
+//! Public lists: windows, transfer reasons, the registration form's lists.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiErrorBody};
+use crate::province::{City, Coded, OtherProvince, ProfileLists};
+use crate::service::{App, WindowView};
+
+#[utoipa::path(get, path = "/api/v1/windows", tag = "catalog",
+    responses((status = 200, body = Vec<WindowView>), (status = 503, body = ApiErrorBody)))]
+/// The business windows of the five quick entries.
+pub async fn windows(State(app): State<App>) -> Result<Json<Vec<WindowView>>, ApiError> {
+    Ok(Json(app.windows().await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/transfer-outs/reasons", tag = "catalog",
+    responses((status = 200, body = Vec<Coded>)))]
+/// The province's 转出原因 list.
+pub async fn transfer_reasons(State(app): State<App>) -> Json<Vec<Coded>> {
+    Json(app.province.transfer_reasons.clone())
+}
+
+/// Everything a registration form needs.
+#[derive(Serialize, ToSchema)]
+pub struct Lists {
+    /// The deploying province's code, e.g. `14`.
+    pub province: String,
+    pub cities: Vec<City>,
+    /// Every province, by GB/T 2260 code.
+    pub provinces: Vec<OtherProvince>,
+    #[serde(flatten)]
+    pub profile: ProfileLists,
+}
+
+#[utoipa::path(get, path = "/api/v1/lists", tag = "catalog", responses((status = 200, body = Lists)))]
+/// Cities and counties (报名区县), provinces, and the profile lists.
+pub async fn lists(State(app): State<App>) -> Json<Lists> {
+    Json(Lists {
+        province: app.province.info.code.clone(),
+        cities: app.province.cities.clone(),
+        provinces: app.province.provinces.clone(),
+        profile: app.province.lists.clone(),
+    })
+}

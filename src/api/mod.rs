@@ -1,0 +1,68 @@
+//! The JSON API (v1) for phone apps and mini-programs, described by the OpenAPI
+//! document at /api/openapi.json. It calls the same services as the pages.
+
+mod accounts;
+pub mod auth;
+mod catalog;
+pub mod error;
+mod staff;
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::service::App;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "自考信息服务平台 API", version = "1.0.0",
+         description = "考生与工作人员的全部业务接口。错误均为 {error, message, fields}。"),
+    paths(
+        accounts::register_new, accounts::register_enrolled, accounts::login, accounts::logout,
+        accounts::me, accounts::change_password,
+        catalog::windows, catalog::transfer_reasons, catalog::lists,
+        staff::login, staff::logout, staff::me,
+    ),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, built once.
+pub fn openapi_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises"))
+}
+
+/// Routes under /api.
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response() }))
+        .route("/v1/registrations/new", post(accounts::register_new))
+        .route("/v1/registrations/enrolled", post(accounts::register_enrolled))
+        .route("/v1/session", post(accounts::login).delete(accounts::logout))
+        .route("/v1/me", get(accounts::me))
+        .route("/v1/me/password", put(accounts::change_password))
+        .route("/v1/windows", get(catalog::windows))
+        .route("/v1/transfer-outs/reasons", get(catalog::transfer_reasons))
+        .route("/v1/lists", get(catalog::lists))
+        .route("/v1/staff/session", post(staff::login).delete(staff::logout))
+        .route("/v1/staff/me", get(staff::me))
+        .fallback(error::not_found)
+}

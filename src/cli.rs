@@ -1,0 +1,175 @@
+//! The command line: `serve`, `staff add`, `window set`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::domain::BusinessKind;
+use crate::service::NewStaff;
+
+/// 自考信息服务平台.
+#[derive(Debug, Parser)]
+#[command(name = "zikao", version, about = "自考信息服务平台 (Self-study Examination service platform)")]
+pub struct Cli {
+    /// A TOML settings file (also `ZIKAO_CONFIG`).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform.
+    Serve {
+        /// Fill an empty database with demo data and write demo-accounts.json.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+    /// Business windows.
+    Window {
+        #[command(subcommand)]
+        action: WindowCommand,
+    },
+}
+
+/// Staff account commands.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// province_admin, city_office or registration_point
+        #[arg(long)]
+        role: String,
+        /// City code (city_office), e.g. 1401.
+        #[arg(long)]
+        city: Option<String>,
+        /// Registration point id (registration_point).
+        #[arg(long)]
+        point: Option<String>,
+        /// Name shown in the back office.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// Business window commands.
+#[derive(Debug, Subcommand)]
+pub enum WindowCommand {
+    /// Set a window: theory, transfer, exemption, practical or graduation.
+    Set {
+        kind: String,
+        /// Start, RFC 3339 (e.g. 2027-03-01T08:00:00+08:00).
+        #[arg(long)]
+        start: String,
+        /// End, RFC 3339.
+        #[arg(long)]
+        end: String,
+    },
+}
+
+fn rfc3339(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("{s} is not an RFC 3339 time, e.g. 2027-03-01T08:00:00+08:00"))?
+        .with_timezone(&Utc))
+}
+
+/// Runs the command line.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref()).context("invalid settings")?;
+    crate::telemetry::init(config.log_format);
+    let data_dir = config.data_dir.clone();
+    let listen = config.listen.clone();
+    let app = crate::startup::build(config, Arc::new(SystemClock)).await?;
+    match cli.command {
+        Command::Serve { demo } => {
+            if demo {
+                match app.seed_demo(&data_dir).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                    Some(accounts) => print_demo(&accounts, &data_dir),
+                    None => println!("数据库已有数据，未写入演示数据（demo data skipped: database not empty)"),
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, "listening");
+            crate::startup::serve(app, listener, crate::startup::shutdown_signal()).await
+        }
+        Command::Staff { action: StaffCommand::Add { username, role, city, point, display_name } } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let input = NewStaff {
+                username,
+                display_name: display_name.unwrap_or_default(),
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                role,
+                city,
+                point,
+            };
+            match app.create_staff(&input, None).await {
+                Ok(id) => {
+                    println!("staff account created: {id}");
+                    Ok(())
+                }
+                Err(crate::service::ServiceError::Invalid(fields)) => {
+                    for (field, message) in fields.iter() {
+                        eprintln!("{field}: {message}");
+                    }
+                    bail!("the staff account was not created")
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+        Command::Window { action: WindowCommand::Set { kind, start, end } } => {
+            let Some(kind) = BusinessKind::from_word(&kind) else {
+                bail!("KIND must be theory, transfer, exemption, practical or graduation");
+            };
+            app.set_window(kind, rfc3339(&start)?, rfc3339(&end)?)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("window {} set", kind.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn print_demo(accounts: &crate::service::demo::DemoAccounts, data_dir: &std::path::Path) {
+    println!("演示数据已写入。登录信息 (demo logins), also in {}:", data_dir.join("demo-accounts.json").display());
+    for c in &accounts.candidates {
+        println!(
+            "  考生 {} 身份证号 {} 准考证号 {} 密码 {} ({})",
+            c.name,
+            c.id_number,
+            c.ticket.as_deref().unwrap_or("-"),
+            c.password.as_deref().unwrap_or("-"),
+            c.identity_state.map(|s| s.label()).unwrap_or("-")
+        );
+    }
+    for c in &accounts.enrolled_without_account {
+        println!("  在籍考生（未注册）{} 身份证号 {} 准考证号 {}", c.name, c.id_number, c.ticket.as_deref().unwrap_or("-"));
+    }
+    for s in &accounts.staff {
+        println!(
+            "  工作人员 {} 密码 {} 角色 {}{}",
+            s.username,
+            s.password,
+            s.role,
+            s.totp_secret.as_deref().map(|t| format!(" 动态验证码密钥 {t}")).unwrap_or_default()
+        );
+    }
+}

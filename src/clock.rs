@@ -1,0 +1,95 @@
+//! The source of "now", passed in so tests can place "today" anywhere in a window.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+
+/// China Standard Time, in which every date is shown and every window is read.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Where the platform reads the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in China Standard Time.
+    fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&china()).date_naive()
+    }
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until it is set or advanced; for tests and demos.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// Moves the clock to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().expect("clock lock") = at;
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().expect("clock lock") += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+}
+
+/// `今天是：2023年02月07日 星期二`-style date text, in China Standard Time.
+pub fn chinese_date_with_weekday(date: NaiveDate) -> String {
+    const DAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}年{:02}月{:02}日 星期{}",
+        date.year(),
+        date.month(),
+        date.day(),
+        DAYS[date.weekday().num_days_from_monday() as usize]
+    )
+}
+
+/// An instant as `2026-03-01 08:00` in China Standard Time.
+pub fn china_minute(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn date_text_matches_the_reference_form() {
+        let d = NaiveDate::from_ymd_opt(2023, 2, 7).unwrap();
+        assert_eq!(chinese_date_with_weekday(d), "2023年02月07日 星期二");
+    }
+
+    #[test]
+    fn today_is_in_china_time() {
+        // 2026-12-03 17:00 UTC is already 12-04 in Beijing.
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 3, 17, 0, 0).unwrap());
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
+        assert_eq!(china_minute(clock.now()), "2026-12-04 01:00");
+    }
+}

@@ -1,0 +1,133 @@
+//! The typed configuration: defaults, then a TOML file, then `ZIKAO_*` variables.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of a node. Unknown keys are refused so a typo cannot pass silently.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on, e.g. `127.0.0.1:8080`.
+    pub listen: String,
+    /// `sqlite://…` (the default, under `data_dir`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Where the embedded database, uploaded files and generated keys live.
+    pub data_dir: PathBuf,
+    /// The 32-byte master key as 64 hex characters; every data-protection key is
+    /// derived from it. When unset, a key file in `data_dir` is made on first start.
+    pub secret_key: Option<Secret>,
+    /// A province data file replacing the built-in Shanxi data.
+    pub province_file: Option<PathBuf>,
+    /// The address candidates reach the platform at; `https://` marks cookies Secure.
+    pub public_url: String,
+    /// Trust the left-most address of `X-Forwarded-For` (only behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Largest number of database connections of this node.
+    pub database_max_connections: u32,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Login attempts one address may make per minute (a school or carrier may put
+    /// thousands of candidates behind one address).
+    pub login_attempts_per_address_per_minute: u32,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            secret_key: None,
+            province_file: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            trust_forwarded_for: false,
+            database_max_connections: 16,
+            log_format: LogFormat::Text,
+            login_attempts_per_address_per_minute: 600,
+        }
+    }
+}
+
+impl Config {
+    /// Reads defaults, then `file` (or `ZIKAO_CONFIG`) if given, then `ZIKAO_*`.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let from_env = std::env::var_os("ZIKAO_CONFIG").map(PathBuf::from);
+        if let Some(path) = file.map(Path::to_path_buf).or(from_env) {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("ZIKAO_").ignore(&["config"]));
+        figment.extract().map_err(Box::new)
+    }
+
+    /// The database URL, defaulting to `zikao.db` in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("zikao.db").display()),
+        }
+    }
+
+    /// Whether cookies carry the Secure flag (the platform is served over TLS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// A configuration secret: deserialised normally, never printed.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_and_unknown_keys_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("z.toml", "listen = \"0.0.0.0:9000\"\nsecret_key = \"abc\"\n")?;
+            jail.set_env("ZIKAO_DATA_DIR", "/srv/zikao");
+            let c = Config::load(Some(Path::new("z.toml"))).expect("loads");
+            assert_eq!(c.listen, "0.0.0.0:9000");
+            assert_eq!(c.data_dir, PathBuf::from("/srv/zikao"));
+            assert!(!format!("{c:?}").contains("abc"));
+
+            jail.create_file("bad.toml", "listne = \"0.0.0.0:9000\"\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml"))).is_err());
+            jail.set_env("ZIKAO_LISTNE", "x");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,13 @@
+//! Rules and types of the business: no web framework, no SQL.
+
+mod account;
+mod password;
+mod resident_id;
+mod values;
+mod window;
+
+pub use account::{CandidateKind, Gender, IdentityState, Role, StaffScope};
+pub use password::{NewPassword, PasswordError};
+pub use resident_id::{ResidentId, ResidentIdError, check_character, mask};
+pub use values::{Email, PersonName, Phone, Ticket, ValueError, mask_email, mask_phone};
+pub use window::{BusinessKind, Window, WindowError, WindowStatus};

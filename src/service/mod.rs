@@ -1,0 +1,121 @@
+//! Application services: the one place where pages and the JSON API meet the
+//! rules and the storage. Handlers parse, call one service function, and render.
+
+mod accounts;
+pub mod demo;
+mod error;
+mod passwords;
+mod sessions;
+mod staff;
+mod throttle;
+mod windows;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::province::Province;
+use crate::storage::Db;
+
+pub use accounts::{
+    EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
+};
+pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use passwords::Passwords;
+pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
+pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
+pub use windows::WindowView;
+
+/// Everything a request may need, shared by every handler of a node.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+/// The parts of [`App`].
+pub struct Inner {
+    pub db: Db,
+    pub keys: Keys,
+    pub province: Province,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    pub passwords: Passwords,
+    address_limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Assembles the services of a node.
+    pub fn new(
+        db: Db,
+        keys: Keys,
+        province: Province,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Self {
+        let per_minute = NonZeroU32::new(config.login_attempts_per_address_per_minute)
+            .unwrap_or(NonZeroU32::MIN);
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        Self(Arc::new(Inner {
+            db,
+            keys,
+            province,
+            clock,
+            config,
+            passwords: Passwords::new(cores),
+            address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }))
+    }
+
+    /// Refuses a login attempt from an address that has made too many.
+    fn check_address(&self, address: IpAddr) -> ServiceResult<()> {
+        match self.address_limiter.check_key(&address) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ));
+                Err(ServiceError::TooManyRequests {
+                    retry_after_secs: wait.as_secs().max(1),
+                    message: "当前网络登录请求过多，请稍后再试".into(),
+                })
+            }
+        }
+    }
+
+    /// Writes one audit entry for a staff action.
+    pub(crate) async fn audit(
+        &self,
+        actor: &str,
+        address: Option<IpAddr>,
+        action: &str,
+        subject: Option<&str>,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> ServiceResult<()> {
+        let address = address.map(|a| a.to_string());
+        let seal = |v: Option<&serde_json::Value>| v.map(|v| self.keys.encrypt("audit", &v.to_string()));
+        self.db
+            .append_audit(&crate::storage::AuditEntry {
+                at: crate::storage::micros(self.clock.now()),
+                actor,
+                address: address.as_deref(),
+                action,
+                subject,
+                before_enc: seal(before),
+                after_enc: seal(after),
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Building a node from its configuration, and serving it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::province::Province;
+use crate::service::App;
+use crate::storage::Db;
+
+/// Opens storage, keys and province data, and assembles the services.
+pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let keys = Keys::load(config.secret_key.as_ref().map(|s| s.expose()), &config.data_dir)
+        .context("cannot load the master key")?;
+    let province = match &config.province_file {
+        Some(path) => Province::from_file(path).context("cannot load the province file")?,
+        None => Province::shanxi(),
+    };
+    let db = Db::connect(&config.database_url(), config.database_max_connections)
+        .await
+        .context("cannot open the database")?;
+    let app = App::new(db, keys, province, clock, config);
+    app.seed_registration_points().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(app)
+}
+
+/// Serves the app on `listener` until `shutdown` resolves, with the periodic jobs.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let sweeper = tokio::spawn(sweep_sessions(app.clone()));
+    let router = crate::web::router(app.clone());
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    sweeper.abort();
+    app.db.close().await;
+    Ok(())
+}
+
+async fn sweep_sessions(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        match app.sweep_sessions().await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

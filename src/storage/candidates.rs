@@ -1,0 +1,192 @@
+//! Candidate accounts.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, DbResult};
+
+/// A candidate account as stored; personal fields still sealed.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub id: String,
+    pub kind: String,
+    pub id_number_enc: String,
+    pub ticket: Option<String>,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub phone_enc: Option<String>,
+    pub email_enc: Option<String>,
+    pub ethnicity: Option<String>,
+    pub household: Option<String>,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub politics: Option<String>,
+    pub city: String,
+    pub county: String,
+    pub password_hash: String,
+    pub identity_state: String,
+}
+
+/// What a registration stores.
+#[derive(Debug, Clone)]
+pub struct NewCandidateRow {
+    pub id: String,
+    pub kind: String,
+    pub id_number_enc: String,
+    pub id_number_idx: String,
+    pub ticket: Option<String>,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub phone_enc: Option<String>,
+    pub email_enc: Option<String>,
+    pub ethnicity: Option<String>,
+    pub household: Option<String>,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub politics: Option<String>,
+    pub city: String,
+    pub county: String,
+    pub password_hash: String,
+    pub identity_state: String,
+    pub now: i64,
+}
+
+const COLUMNS: &str = "id, kind, id_number_enc, ticket, name, gender, birth_date, phone_enc, \
+     email_enc, ethnicity, household, education, occupation, politics, city, county, \
+     password_hash, identity_state";
+
+fn from_row(r: &AnyRow) -> DbResult<CandidateRow> {
+    Ok(CandidateRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        id_number_enc: r.try_get("id_number_enc")?,
+        ticket: r.try_get("ticket")?,
+        name: r.try_get("name")?,
+        gender: r.try_get("gender")?,
+        birth_date: r.try_get("birth_date")?,
+        phone_enc: r.try_get("phone_enc")?,
+        email_enc: r.try_get("email_enc")?,
+        ethnicity: r.try_get("ethnicity")?,
+        household: r.try_get("household")?,
+        education: r.try_get("education")?,
+        occupation: r.try_get("occupation")?,
+        politics: r.try_get("politics")?,
+        city: r.try_get("city")?,
+        county: r.try_get("county")?,
+        password_hash: r.try_get("password_hash")?,
+        identity_state: r.try_get("identity_state")?,
+    })
+}
+
+impl Db {
+    /// Stores a new account; `Ok(false)` when the 身份证号 or 准考证号 is taken.
+    pub async fn insert_candidate(&self, c: &NewCandidateRow) -> DbResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO candidates (id, kind, id_number_enc, id_number_idx, ticket, name, gender, \
+             birth_date, phone_enc, email_enc, ethnicity, household, education, occupation, \
+             politics, city, county, password_hash, identity_state, created_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(&c.kind)
+        .bind(&c.id_number_enc)
+        .bind(&c.id_number_idx)
+        .bind(&c.ticket)
+        .bind(&c.name)
+        .bind(&c.gender)
+        .bind(&c.birth_date)
+        .bind(&c.phone_enc)
+        .bind(&c.email_enc)
+        .bind(&c.ethnicity)
+        .bind(&c.household)
+        .bind(&c.education)
+        .bind(&c.occupation)
+        .bind(&c.politics)
+        .bind(&c.city)
+        .bind(&c.county)
+        .bind(&c.password_hash)
+        .bind(&c.identity_state)
+        .bind(c.now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether an account exists for this 身份证号 blind index.
+    pub async fn candidate_exists(&self, id_number_idx: &str) -> DbResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM candidates WHERE id_number_idx = $1")
+            .bind(id_number_idx)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// The account of a 身份证号 blind index.
+    pub async fn candidate_by_id_number(&self, idx: &str) -> DbResult<Option<CandidateRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM candidates WHERE id_number_idx = $1");
+        let row = sqlx::query(&sql).bind(idx).fetch_optional(&self.read).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The account of a 准考证号.
+    pub async fn candidate_by_ticket(&self, ticket: &str) -> DbResult<Option<CandidateRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM candidates WHERE ticket = $1");
+        let row = sqlx::query(&sql).bind(ticket).fetch_optional(&self.read).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The account of an id.
+    pub async fn candidate(&self, id: &str) -> DbResult<Option<CandidateRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM candidates WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.read).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Replaces the password hash and ends every session of the account but `keep`.
+    pub async fn set_candidate_password(
+        &self,
+        id: &str,
+        hash: &str,
+        keep_session: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE candidates SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE subject_kind = 'candidate' AND subject_id = $1 \
+             AND token_hash <> $2",
+        )
+        .bind(id)
+        .bind(keep_session.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Sets the identity state of an account.
+    pub async fn set_identity_state(&self, id: &str, state: &str, now: i64) -> DbResult<()> {
+        sqlx::query("UPDATE candidates SET identity_state = $1, updated_at = $2 WHERE id = $3")
+            .bind(state)
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
+
+    /// Number of candidate accounts.
+    pub async fn count_candidates(&self) -> DbResult<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM candidates")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")
+    }
+}

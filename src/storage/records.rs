@@ -1,0 +1,205 @@
+//! Exam records (enrolled candidates, specialties, courses, results) and
+//! registration points.
+
+use sqlx::Row;
+
+use super::{Db, DbResult};
+
+/// One enrolled candidate of the exam records.
+#[derive(Debug, Clone)]
+pub struct ExamCandidateRow {
+    pub ticket: String,
+    pub id_number_enc: String,
+    pub id_number_idx: String,
+    pub name: String,
+    pub gender: String,
+    pub specialty_code: Option<String>,
+    pub city: String,
+    pub county: String,
+    pub status: String,
+    pub transfer_in_date: Option<String>,
+}
+
+/// One passed course of a candidate.
+#[derive(Debug, Clone)]
+pub struct NewResultRow {
+    pub ticket: String,
+    pub course_code: String,
+    pub score: String,
+    pub passed_year: i64,
+    pub passed_month: i64,
+    pub by_exemption: bool,
+}
+
+/// A registration point 报名点.
+#[derive(Debug, Clone)]
+pub struct PointRow {
+    pub id: String,
+    pub city: String,
+    pub county: String,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+}
+
+impl Db {
+    /// The exam records under a 身份证号 blind index (one per 准考证号).
+    pub async fn exam_candidates_by_id_number(
+        &self,
+        idx: &str,
+    ) -> DbResult<Vec<ExamCandidateRow>> {
+        let rows = sqlx::query(
+            "SELECT ticket, id_number_enc, id_number_idx, name, gender, specialty_code, city, \
+             county, status, transfer_in_date FROM exam_candidates WHERE id_number_idx = $1 \
+             ORDER BY ticket",
+        )
+        .bind(idx)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExamCandidateRow {
+                    ticket: r.try_get("ticket")?,
+                    id_number_enc: r.try_get("id_number_enc")?,
+                    id_number_idx: r.try_get("id_number_idx")?,
+                    name: r.try_get("name")?,
+                    gender: r.try_get("gender")?,
+                    specialty_code: r.try_get("specialty_code")?,
+                    city: r.try_get("city")?,
+                    county: r.try_get("county")?,
+                    status: r.try_get("status")?,
+                    transfer_in_date: r.try_get("transfer_in_date")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds or updates one enrolled candidate.
+    pub async fn upsert_exam_candidate(&self, c: &ExamCandidateRow, now: i64) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO exam_candidates (ticket, id_number_enc, id_number_idx, name, gender, \
+             specialty_code, city, county, status, transfer_in_date, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (ticket) DO UPDATE SET \
+             id_number_enc = $2, id_number_idx = $3, name = $4, gender = $5, \
+             specialty_code = $6, city = $7, county = $8, status = $9, transfer_in_date = $10, \
+             updated_at = $11",
+        )
+        .bind(&c.ticket)
+        .bind(&c.id_number_enc)
+        .bind(&c.id_number_idx)
+        .bind(&c.name)
+        .bind(&c.gender)
+        .bind(&c.specialty_code)
+        .bind(&c.city)
+        .bind(&c.county)
+        .bind(&c.status)
+        .bind(&c.transfer_in_date)
+        .bind(now)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds or updates a specialty.
+    pub async fn upsert_specialty(&self, code: &str, name: &str, level: &str) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO specialties (code, name, level) VALUES ($1, $2, $3) \
+             ON CONFLICT (code) DO UPDATE SET name = $2, level = $3",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(level)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds or updates a course.
+    pub async fn upsert_course(
+        &self,
+        code: &str,
+        name: &str,
+        credits: i64,
+        kind: &str,
+        theory_course: Option<&str>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO courses (code, name, credits, kind, theory_course) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET name = $2, \
+             credits = $3, kind = $4, theory_course = $5",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(credits)
+        .bind(kind)
+        .bind(theory_course)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds or updates a passed result.
+    pub async fn upsert_result(&self, r: &NewResultRow) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO results (ticket, course_code, score, passed_year, passed_month, \
+             by_exemption) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket, course_code) \
+             DO UPDATE SET score = $3, passed_year = $4, passed_month = $5, by_exemption = $6",
+        )
+        .bind(&r.ticket)
+        .bind(&r.course_code)
+        .bind(&r.score)
+        .bind(r.passed_year)
+        .bind(r.passed_month)
+        .bind(i64::from(r.by_exemption))
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// The name and level of a specialty.
+    pub async fn specialty(&self, code: &str) -> DbResult<Option<(String, String)>> {
+        let row = sqlx::query("SELECT name, level FROM specialties WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok((r.try_get("name")?, r.try_get("level")?))).transpose()
+    }
+
+    /// Adds a registration point unless its id exists.
+    pub async fn insert_point_if_absent(&self, p: &PointRow) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO registration_points (id, city, county, name, address, phone) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&p.id)
+        .bind(&p.city)
+        .bind(&p.county)
+        .bind(&p.name)
+        .bind(&p.address)
+        .bind(&p.phone)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// A registration point by id.
+    pub async fn point(&self, id: &str) -> DbResult<Option<PointRow>> {
+        let row = sqlx::query(
+            "SELECT id, city, county, name, address, phone FROM registration_points WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(PointRow {
+                id: r.try_get("id")?,
+                city: r.try_get("city")?,
+                county: r.try_get("county")?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
+                phone: r.try_get("phone")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,133 @@
+//! The web layer: pages for browsers (cookies, CSRF, no script needed), the
+//! JSON API under /api, static files, health checks, and the middleware every
+//! request passes through.
+
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod pages;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::service::App;
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The whole application: pages, API, static files, with every middleware.
+pub fn router(app: App) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home::show))
+        .route("/login", post(pages::home::login))
+        .route("/logout", post(pages::home::logout))
+        .route("/register", get(pages::register::choice))
+        .route("/register/new", get(pages::register::new_form).post(pages::register::new_submit))
+        .route(
+            "/register/enrolled",
+            get(pages::register::enrolled_form).post(pages::register::enrolled_submit),
+        )
+        .route("/identity", get(pages::center::identity))
+        .route("/center", get(pages::center::center))
+        .route("/password", get(pages::center::password_form).post(pages::center::password_submit))
+        .route("/services/{kind}", get(pages::center::service))
+        .route("/query/{item}", get(pages::center::query))
+        .route("/admin", get(pages::admin::login_form))
+        .route("/admin/login", post(pages::admin::login))
+        .route("/admin/logout", post(pages::admin::logout))
+        .route("/admin/totp", get(pages::admin::totp_form).post(pages::admin::totp_submit))
+        .route("/admin/home", get(pages::admin::home))
+        .route("/admin/staff", get(pages::admin::staff).post(pages::admin::staff_create))
+        .fallback(error::not_found)
+        .layer(from_fn_with_state(app.clone(), context::csrf_binding));
+
+    let secure = app.config.secure_cookies();
+    let mut router = Router::new()
+        .merge(pages)
+        .nest("/api", crate::api::router())
+        .route("/static/{file}", get(static_file))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(from_fn(context::scope_request_id))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|m| m.as_str().to_owned())
+                        .unwrap_or_else(|| "(unmatched)".into());
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), route, request_id = id)
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                    tracing::info!(
+                        status = res.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "served"
+                    );
+                })
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    let headers: [(HeaderName, &'static str); 7] = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "geolocation=(), microphone=()"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    if secure {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    router.with_state(app)
+}
+
+/// The stylesheet and images, built into the binary.
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
+        "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body,
+    )
+        .into_response()
+}
+
+/// Ready when the database answers.
+async fn readyz(State(app): State<App>) -> Response {
+    match app.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "数据库暂不可用").into_response()
+        }
+    }
+}

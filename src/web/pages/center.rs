@@ -1,0 +1,138 @@
+//! 个人中心 and the pages around it: identity status, password, quick entries,
+//! query center.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::render;
+use crate::domain::{BusinessKind, IdentityState, WindowStatus};
+use crate::service::{App, FieldErrors, Profile, ServiceError, WindowView};
+use crate::web::auth::{AnyCandidate, Candidate};
+use crate::web::context::{Chrome, CsrfForm};
+use crate::web::error::WebError;
+
+/// The query center's items: (path segment, name).
+pub const QUERIES: &[(&str, &str)] = &[
+    ("passed-results", "合格成绩查询"),
+    ("latest-results", "当次成绩查询"),
+    ("guide", "报考简章"),
+    ("plans", "专业计划查询"),
+    ("admission-ticket", "准考证打印"),
+    ("exemption-results", "当次免考审核结果查询"),
+    ("orders", "订单查询"),
+    ("notices", "通知公告"),
+];
+
+#[derive(askama::Template)]
+#[template(path = "center.html")]
+struct CenterPage {
+    chrome: Chrome,
+    profile: Profile,
+    windows: Vec<WindowView>,
+    queries: &'static [(&'static str, &'static str)],
+}
+
+/// GET /center.
+pub async fn center(
+    State(app): State<App>,
+    chrome: Chrome,
+    Candidate(session): Candidate,
+) -> Result<Response, WebError> {
+    let profile = app.profile(&session)?;
+    let windows = app.windows().await?;
+    render(StatusCode::OK, &CenterPage { chrome, profile, windows, queries: QUERIES })
+}
+
+#[derive(askama::Template)]
+#[template(path = "identity.html")]
+struct IdentityPage {
+    chrome: Chrome,
+    name: String,
+    state: IdentityState,
+    enrolled: bool,
+}
+
+/// GET /identity: where the candidate stands in identity verification.
+pub async fn identity(chrome: Chrome, AnyCandidate(session): AnyCandidate) -> Result<Response, WebError> {
+    if session.identity == IdentityState::Verified {
+        return Ok(Redirect::to("/center").into_response());
+    }
+    let page = IdentityPage {
+        chrome,
+        name: session.candidate.name.clone(),
+        state: session.identity,
+        enrolled: session.candidate.kind == "enrolled",
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(askama::Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    done: bool,
+}
+
+/// GET /password.
+pub async fn password_form(chrome: Chrome, _c: Candidate) -> Result<Response, WebError> {
+    render(StatusCode::OK, &PasswordPage { chrome, errors: FieldErrors::new(), done: false })
+}
+
+/// The change-password form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+/// POST /password.
+pub async fn password_submit(
+    State(app): State<App>,
+    chrome: Chrome,
+    Candidate(session): Candidate,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let result = if form.new_password != form.new_password_confirm {
+        Err(ServiceError::field("new_password_confirm", "两次输入的新密码不一致"))
+    } else {
+        app.change_password(&session, &form.current_password, &form.new_password).await
+    };
+    match result {
+        Ok(()) => render(StatusCode::OK, &PasswordPage { chrome, errors: FieldErrors::new(), done: true }),
+        Err(ServiceError::Invalid(errors)) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { chrome, errors, done: false })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    chrome: Chrome,
+    title: String,
+    window: Option<WindowView>,
+}
+
+/// GET /services/{kind}: a quick entry, with its window.
+pub async fn service(
+    State(app): State<App>,
+    chrome: Chrome,
+    _c: Candidate,
+    Path(kind): Path<String>,
+) -> Result<Response, WebError> {
+    let kind = BusinessKind::from_word(&kind).ok_or(ServiceError::NotFound)?;
+    let window = app.window(kind).await?;
+    render(StatusCode::OK, &ServicePage { chrome, title: kind.label().into(), window: Some(window) })
+}
+
+/// GET /query/{item}: a query center item.
+pub async fn query(chrome: Chrome, _c: Candidate, Path(item): Path<String>) -> Result<Response, WebError> {
+    let (_, title) = QUERIES.iter().find(|(slug, _)| *slug == item).ok_or(ServiceError::NotFound)?;
+    render(StatusCode::OK, &ServicePage { chrome, title: (*title).into(), window: None })
+}

@@ -1,0 +1,90 @@
+//! The home page with the candidate login, and logout.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::{render, status_of};
+use crate::domain::IdentityState;
+use crate::service::{App, FieldErrors, ServiceError};
+use crate::web::context::{CANDIDATE_COOKIE, Chrome, ClientIp, CsrfForm, cookie, removal};
+use crate::web::error::WebError;
+
+#[derive(askama::Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    login: String,
+    message: String,
+    errors: FieldErrors,
+}
+
+/// The login form's fields.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+}
+
+/// Where a candidate goes after signing in.
+fn landing(state: &str) -> &'static str {
+    if state == IdentityState::Verified.as_str() { "/center" } else { "/identity" }
+}
+
+/// GET /: the login, or straight on when already signed in.
+pub async fn show(State(app): State<App>, chrome: Chrome, jar: CookieJar) -> Result<Response, WebError> {
+    if let Some(c) = jar.get(CANDIDATE_COOKIE) {
+        if let Some(s) = app.candidate_session(c.value()).await? {
+            return Ok(Redirect::to(landing(s.identity.as_str())).into_response());
+        }
+    }
+    let page = HomePage { chrome, login: String::new(), message: String::new(), errors: FieldErrors::new() };
+    render(StatusCode::OK, &page)
+}
+
+/// POST /login.
+pub async fn login(
+    State(app): State<App>,
+    chrome: Chrome,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, WebError> {
+    match app.login_candidate(&form.login, &form.password, ip).await {
+        Ok((issued, account)) => {
+            let jar = jar.add(cookie(&app, CANDIDATE_COOKIE, issued.token, "/"));
+            Ok((jar, Redirect::to(landing(&account.identity_state))).into_response())
+        }
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Unauthorized { .. } | ServiceError::TooManyRequests { .. })) => {
+            let errors = e.fields().cloned().unwrap_or_default();
+            let message = if matches!(e, ServiceError::Invalid(_)) { String::new() } else { e.to_string() };
+            let page = HomePage { chrome, login: form.login.trim().to_owned(), message, errors };
+            let mut res = render(status_of(&e), &page)?;
+            if let ServiceError::TooManyRequests { retry_after_secs, .. } = e {
+                res.headers_mut().insert(RETRY_AFTER, retry_after_secs.into());
+            }
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An empty form (only the CSRF token).
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// POST /logout.
+pub async fn logout(
+    State(app): State<App>,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<impl IntoResponse, WebError> {
+    if let Some(c) = jar.get(CANDIDATE_COOKIE) {
+        app.end_session(c.value()).await?;
+    }
+    Ok((jar.remove(removal(CANDIDATE_COOKIE, "/")), Redirect::to("/")))
+}
