@@ -100,7 +100,7 @@ impl App {
         // (name, county, birth, seq, ticket, state; None = enrolled without account)
         let people: &[(&str, &str, &str, u32, Option<&str>, Option<IdentityState>)] = &[
             ("王晓明", "140105", "19980312", 231, Some("140119100001"), Some(IdentityState::Verified)),
-            ("陈静", "140202", "19990807", 342, Some("140219100002"), Some(IdentityState::Verified)),
+            ("陈静", "140213", "19990807", 342, Some("140219100002"), Some(IdentityState::Verified)),
             ("李华", "140105", "20000115", 455, Some("140119100003"), None),
             ("赵丽", "140106", "20010520", 562, None, Some(IdentityState::AwaitingIdentity)),
         ];
