@@ -15,7 +15,11 @@ use crate::service::NewStaff;
 
 /// 自考信息服务平台.
 #[derive(Debug, Parser)]
-#[command(name = "zikao", version, about = "自考信息服务平台 (Self-study Examination service platform)")]
+#[command(
+    name = "zikao",
+    version,
+    about = "自考信息服务平台 (Self-study Examination service platform)"
+)]
 pub struct Cli {
     /// A TOML settings file (also `ZIKAO_CONFIG`).
     #[arg(long, global = true)]
@@ -99,9 +103,15 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo } => {
             if demo {
-                match app.seed_demo(&data_dir).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                match app
+                    .seed_demo(&data_dir)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                {
                     Some(accounts) => print_demo(&accounts, &data_dir),
-                    None => println!("数据库已有数据，未写入演示数据（demo data skipped: database not empty)"),
+                    None => println!(
+                        "数据库已有数据，未写入演示数据（demo data skipped: database not empty)"
+                    ),
                 }
             }
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -110,7 +120,16 @@ pub async fn run() -> anyhow::Result<()> {
             tracing::info!(address = %listener.local_addr()?, "listening");
             crate::startup::serve(app, listener, crate::startup::shutdown_signal()).await
         }
-        Command::Staff { action: StaffCommand::Add { username, role, city, point, display_name } } => {
+        Command::Staff {
+            action:
+                StaffCommand::Add {
+                    username,
+                    role,
+                    city,
+                    point,
+                    display_name,
+                },
+        } => {
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let input = NewStaff {
@@ -135,7 +154,9 @@ pub async fn run() -> anyhow::Result<()> {
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
-        Command::Window { action: WindowCommand::Set { kind, start, end } } => {
+        Command::Window {
+            action: WindowCommand::Set { kind, start, end },
+        } => {
             let Some(kind) = BusinessKind::from_word(&kind) else {
                 bail!("KIND must be theory, transfer, exemption, practical or graduation");
             };
@@ -149,7 +170,10 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 fn print_demo(accounts: &crate::service::demo::DemoAccounts, data_dir: &std::path::Path) {
-    println!("演示数据已写入。登录信息 (demo logins), also in {}:", data_dir.join("demo-accounts.json").display());
+    println!(
+        "演示数据已写入。登录信息 (demo logins), also in {}:",
+        data_dir.join("demo-accounts.json").display()
+    );
     for c in &accounts.candidates {
         println!(
             "  考生 {} 身份证号 {} 准考证号 {} 密码 {} ({})",
@@ -161,7 +185,12 @@ fn print_demo(accounts: &crate::service::demo::DemoAccounts, data_dir: &std::pat
         );
     }
     for c in &accounts.enrolled_without_account {
-        println!("  在籍考生（未注册）{} 身份证号 {} 准考证号 {}", c.name, c.id_number, c.ticket.as_deref().unwrap_or("-"));
+        println!(
+            "  在籍考生（未注册）{} 身份证号 {} 准考证号 {}",
+            c.name,
+            c.id_number,
+            c.ticket.as_deref().unwrap_or("-")
+        );
     }
     for s in &accounts.staff {
         println!(
@@ -169,7 +198,10 @@ fn print_demo(accounts: &crate::service::demo::DemoAccounts, data_dir: &std::pat
             s.username,
             s.password,
             s.role,
-            s.totp_secret.as_deref().map(|t| format!(" 动态验证码密钥 {t}")).unwrap_or_default()
+            s.totp_secret
+                .as_deref()
+                .map(|t| format!(" 动态验证码密钥 {t}"))
+                .unwrap_or_default()
         );
     }
 }

@@ -71,7 +71,9 @@ pub fn chinese_date_with_weekday(date: NaiveDate) -> String {
 
 /// An instant as `2026-03-01 08:00` in China Standard Time.
 pub fn china_minute(at: DateTime<Utc>) -> String {
-    at.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]

@@ -76,7 +76,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("zikao.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("zikao.db").display()
+            ),
         }
     }
 
@@ -116,7 +119,10 @@ mod tests {
     #[test]
     fn file_then_environment_and_unknown_keys_refused() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("z.toml", "listen = \"0.0.0.0:9000\"\nsecret_key = \"abc\"\n")?;
+            jail.create_file(
+                "z.toml",
+                "listen = \"0.0.0.0:9000\"\nsecret_key = \"abc\"\n",
+            )?;
             jail.set_env("ZIKAO_DATA_DIR", "/srv/zikao");
             let c = Config::load(Some(Path::new("z.toml"))).expect("loads");
             assert_eq!(c.listen, "0.0.0.0:9000");

@@ -83,7 +83,13 @@ impl Keys {
         let nonce = Sm4Gcm::generate_nonce(&mut OsRng);
         let sealed = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: column.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: column.as_bytes(),
+                },
+            )
             .expect("SM4-GCM encryption of a bounded field cannot fail");
         let mut raw = nonce.to_vec();
         raw.extend_from_slice(&sealed);
@@ -92,7 +98,9 @@ impl Keys {
 
     /// Opens a field sealed by [`Keys::encrypt`] for the same column.
     pub fn decrypt(&self, column: &str, stored: &str) -> Result<String, CryptoError> {
-        let body = stored.strip_prefix(CIPHER_TAG).ok_or(CryptoError::Malformed)?;
+        let body = stored
+            .strip_prefix(CIPHER_TAG)
+            .ok_or(CryptoError::Malformed)?;
         let raw = STANDARD.decode(body).map_err(|_| CryptoError::Malformed)?;
         if raw.len() < 12 + 16 {
             return Err(CryptoError::Malformed);
@@ -100,7 +108,13 @@ impl Keys {
         let (nonce, sealed) = raw.split_at(12);
         let plain = self
             .cipher
-            .decrypt(nonce.into(), Payload { msg: sealed, aad: column.as_bytes() })
+            .decrypt(
+                nonce.into(),
+                Payload {
+                    msg: sealed,
+                    aad: column.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::WrongKey)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Malformed)
     }
@@ -168,9 +182,19 @@ mod tests {
         let k = keys();
         let sealed = k.encrypt("id_number", "11010519491231002X");
         assert!(!sealed.contains("1101"));
-        assert_ne!(sealed, k.encrypt("id_number", "11010519491231002X"), "nonce is random");
-        assert_eq!(k.decrypt("id_number", &sealed).unwrap(), "11010519491231002X");
-        assert!(matches!(k.decrypt("phone", &sealed), Err(CryptoError::WrongKey)));
+        assert_ne!(
+            sealed,
+            k.encrypt("id_number", "11010519491231002X"),
+            "nonce is random"
+        );
+        assert_eq!(
+            k.decrypt("id_number", &sealed).unwrap(),
+            "11010519491231002X"
+        );
+        assert!(matches!(
+            k.decrypt("phone", &sealed),
+            Err(CryptoError::WrongKey)
+        ));
         let other = Keys::from_master(&[8u8; 32]);
         assert!(other.decrypt("id_number", &sealed).is_err());
     }
@@ -180,7 +204,10 @@ mod tests {
         let k = keys();
         assert_eq!(k.blind_index("id", "x"), k.blind_index("id", "x"));
         assert_ne!(k.blind_index("id", "x"), k.blind_index("phone", "x"));
-        assert_ne!(k.blind_index("id", "x"), Keys::from_master(&[8u8; 32]).blind_index("id", "x"));
+        assert_ne!(
+            k.blind_index("id", "x"),
+            Keys::from_master(&[8u8; 32]).blind_index("id", "x")
+        );
     }
 
     #[test]

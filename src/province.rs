@@ -101,17 +101,29 @@ impl Province {
         let mut p: Province = toml::from_str(text)?;
         let bad = |m: String| Err(ProvinceError::Inconsistent(m));
         if !p.provinces.iter().any(|o| o.code == p.info.code) {
-            return bad(format!("province {} is missing from the provinces list", p.info.code));
+            return bad(format!(
+                "province {} is missing from the provinces list",
+                p.info.code
+            ));
         }
         for (ci, city) in p.cities.iter().enumerate() {
             if !city.code.starts_with(&p.info.code) || city.code.len() != 4 {
-                return bad(format!("city {} is not a city of {}", city.code, p.info.code));
+                return bad(format!(
+                    "city {} is not a city of {}",
+                    city.code, p.info.code
+                ));
             }
             for (ki, county) in city.counties.iter().enumerate() {
                 if !county.code.starts_with(&city.code) || county.code.len() != 6 {
-                    return bad(format!("county {} is not in city {}", county.code, city.code));
+                    return bad(format!(
+                        "county {} is not in city {}",
+                        county.code, city.code
+                    ));
                 }
-                if p.county_index.insert(county.code.clone(), (ci, ki)).is_some() {
+                if p.county_index
+                    .insert(county.code.clone(), (ci, ki))
+                    .is_some()
+                {
                     return bad(format!("county {} appears twice", county.code));
                 }
             }
@@ -154,19 +166,28 @@ mod tests {
         let p = Province::shanxi();
         assert_eq!(p.info.code, "14");
         assert_eq!(p.cities.len(), 11);
-        assert_eq!(p.cities.iter().map(|c| c.counties.len()).sum::<usize>(), 117);
+        assert_eq!(
+            p.cities.iter().map(|c| c.counties.len()).sum::<usize>(),
+            117
+        );
         assert_eq!(p.provinces.len(), 31);
         assert_eq!(p.target_provinces().count(), 30);
         assert_eq!(p.lists.ethnicities.len(), 56);
         let (city, county) = p.county("140105").unwrap();
-        assert_eq!((city.name.as_str(), county.name.as_str()), ("太原市", "小店区"));
+        assert_eq!(
+            (city.name.as_str(), county.name.as_str()),
+            ("太原市", "小店区")
+        );
         assert!(p.county("110105").is_none());
     }
 
     #[test]
     fn inconsistent_data_is_refused() {
         let text = SHANXI.replace("code = \"140105\"", "code = \"150105\"");
-        assert!(matches!(Province::from_toml(&text), Err(ProvinceError::Inconsistent(_))));
+        assert!(matches!(
+            Province::from_toml(&text),
+            Err(ProvinceError::Inconsistent(_))
+        ));
         let text = format!("{SHANXI}\nextra = 1\n");
         assert!(Province::from_toml(&text).is_err());
     }

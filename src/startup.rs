@@ -17,10 +17,17 @@ use crate::storage::Db;
 
 /// Opens storage, keys and province data, and assembles the services.
 pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let keys = Keys::load(config.secret_key.as_ref().map(|s| s.expose()), &config.data_dir)
-        .context("cannot load the master key")?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let keys = Keys::load(
+        config.secret_key.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+    )
+    .context("cannot load the master key")?;
     let province = match &config.province_file {
         Some(path) => Province::from_file(path).context("cannot load the province file")?,
         None => Province::shanxi(),
@@ -29,7 +36,9 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
         .await
         .context("cannot open the database")?;
     let app = App::new(db, keys, province, clock, config);
-    app.seed_registration_points().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.seed_registration_points()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(app)
 }
 
@@ -41,9 +50,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(app.clone()));
     let router = crate::web::router(app.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     sweeper.abort();
     app.db.close().await;
     Ok(())
@@ -68,7 +80,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -92,7 +92,9 @@ pub async fn login(
 ) -> Result<Json<SessionToken>, ApiError> {
     let Json(input) = body?;
 
-    let (issued, account) = app.login_candidate(&input.login, &input.password, ip).await?;
+    let (issued, account) = app
+        .login_candidate(&input.login, &input.password, ip)
+        .await?;
 
     Ok(Json(SessionToken {
         token: issued.token,
@@ -122,7 +124,10 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = ApiErrorBody)))]
 /// The candidate's profile (masked) and identity state.
-pub async fn me(State(app): State<App>, ApiAnyCandidate(s): ApiAnyCandidate) -> Result<Json<Profile>, ApiError> {
+pub async fn me(
+    State(app): State<App>,
+    ApiAnyCandidate(s): ApiAnyCandidate,
+) -> Result<Json<Profile>, ApiError> {
     Ok(Json(app.profile(&s)?))
 }
 
@@ -137,7 +142,8 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     let Json(input) = body?;
 
-    app.change_password(&s, &input.current_password, &input.new_password).await?;
+    app.change_password(&s, &input.current_password, &input.new_password)
+        .await?;
 
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,7 +24,10 @@ impl FromRequestParts<App> for ApiAnyCandidate {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let s = app.candidate_session(token).await?.ok_or(ApiError::Unauthenticated)?;
+        let s = app
+            .candidate_session(token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         Ok(Self(s))
     }
 }
@@ -52,7 +55,10 @@ impl FromRequestParts<App> for ApiStaff {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let s = app.staff_session(token).await?.ok_or(ApiError::Unauthenticated)?;
+        let s = app
+            .staff_session(token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         if s.enrolling {
             return Err(ApiError::Unauthenticated);
         }

@@ -51,14 +51,27 @@ impl From<JsonRejection> for ApiError {
 }
 
 fn body(status: StatusCode, error: &str, message: String, fields: Option<FieldErrors>) -> Response {
-    (status, Json(ApiErrorBody { error: error.into(), message, fields })).into_response()
+    (
+        status,
+        Json(ApiErrorBody {
+            error: error.into(),
+            message,
+            fields,
+        }),
+    )
+        .into_response()
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = match self {
             ApiError::Unauthenticated => {
-                return body(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录".into(), None);
+                return body(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "请先登录".into(),
+                    None,
+                );
             }
             ApiError::IdentityRequired => {
                 return body(
@@ -87,14 +100,17 @@ impl IntoResponse for ApiError {
             }
         };
         let retry = match &e {
-            ServiceError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             ServiceError::Unavailable => Some(5),
             _ => None,
         };
         let fields = e.fields().filter(|f| !f.is_empty()).cloned();
         let mut res = body(status, e.code(), e.to_string(), fields);
         if let Some(secs) = retry {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -102,5 +118,10 @@ impl IntoResponse for ApiError {
 
 /// JSON 404 for unknown API paths.
 pub async fn not_found() -> Response {
-    body(StatusCode::NOT_FOUND, "not_found", "接口不存在".into(), None)
+    body(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "接口不存在".into(),
+        None,
+    )
 }

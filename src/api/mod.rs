@@ -47,22 +47,40 @@ impl Modify for BearerAuth {
 /// The OpenAPI document, built once.
 pub fn openapi_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises"))
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the OpenAPI document serialises")
+    })
 }
 
 /// Routes under /api.
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response() }))
+        .route(
+            "/openapi.json",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+            }),
+        )
         .route("/v1/registrations/new", post(accounts::register_new))
-        .route("/v1/registrations/enrolled", post(accounts::register_enrolled))
-        .route("/v1/session", post(accounts::login).delete(accounts::logout))
+        .route(
+            "/v1/registrations/enrolled",
+            post(accounts::register_enrolled),
+        )
+        .route(
+            "/v1/session",
+            post(accounts::login).delete(accounts::logout),
+        )
         .route("/v1/me", get(accounts::me))
         .route("/v1/me/password", put(accounts::change_password))
         .route("/v1/windows", get(catalog::windows))
         .route("/v1/transfer-outs/reasons", get(catalog::transfer_reasons))
         .route("/v1/lists", get(catalog::lists))
-        .route("/v1/staff/session", post(staff::login).delete(staff::logout))
+        .route(
+            "/v1/staff/session",
+            post(staff::login).delete(staff::logout),
+        )
         .route("/v1/staff/me", get(staff::me))
         .fallback(error::not_found)
 }

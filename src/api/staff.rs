@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,7 +28,7 @@ pub async fn login(
     let Json(input) = body?;
 
     match app.login_staff(&input, ip).await? {
-        StaffLoginOutcome::SignedIn(issued, _) => Ok(Json(SessionToken {
+        StaffLoginOutcome::SignedIn(issued) => Ok(Json(SessionToken {
             token: issued.token,
             expires_at: issued.expires_at.to_rfc3339(),
             identity_state: None,
@@ -47,7 +47,11 @@ pub async fn login(
 #[utoipa::path(delete, path = "/api/v1/staff/session", tag = "staff", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ApiErrorBody)))]
 /// Logs out this staff token.
-pub async fn logout(State(app): State<App>, _s: ApiStaff, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(app): State<App>,
+    _s: ApiStaff,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     end_bearer(&app, &headers).await
 }
 

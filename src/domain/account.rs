@@ -63,7 +63,11 @@ word_enum!(
 pub enum StaffScope {
     Province,
     City(String),
-    Point { city: String, county: String, point: String },
+    Point {
+        city: String,
+        county: String,
+        point: String,
+    },
 }
 
 impl StaffScope {
@@ -86,7 +90,10 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::from_word(r.as_str()), Some(*r));
         }
-        assert_eq!(IdentityState::from_word("verified"), Some(IdentityState::Verified));
+        assert_eq!(
+            IdentityState::from_word("verified"),
+            Some(IdentityState::Verified)
+        );
         assert_eq!(IdentityState::from_word("Verified"), None);
     }
 

@@ -37,20 +37,21 @@ impl NewPassword {
             raw.chars().any(|c| c.is_ascii_uppercase()),
             raw.chars().any(|c| c.is_ascii_lowercase()),
             raw.chars().any(|c| c.is_ascii_digit()),
-            raw.chars().any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace()),
+            raw.chars()
+                .any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace()),
         ];
         if classes.iter().filter(|&&x| x).count() < 3 {
             return Err(PasswordError::Classes);
         }
-        if let Some(id) = id_number {
-            if raw.to_ascii_uppercase().contains(id.as_str()) {
-                return Err(PasswordError::ContainsIdNumber);
-            }
+        if let Some(id) = id_number
+            && raw.to_ascii_uppercase().contains(id.as_str())
+        {
+            return Err(PasswordError::ContainsIdNumber);
         }
-        if let Some(phone) = phone {
-            if raw.contains(phone.as_str()) {
-                return Err(PasswordError::ContainsPhone);
-            }
+        if let Some(phone) = phone
+            && raw.contains(phone.as_str())
+        {
+            return Err(PasswordError::ContainsPhone);
         }
         Ok(Self(raw.to_owned()))
     }
@@ -82,7 +83,10 @@ mod tests {
         assert_eq!(check("abcdef12"), Err(PasswordError::Classes));
         assert_eq!(check("Abc1!"), Err(PasswordError::Length));
         assert_eq!(check(&"Ab1!".repeat(17)), Err(PasswordError::Length));
-        assert_eq!(check("Ab!11010519491231002x"), Err(PasswordError::ContainsIdNumber));
+        assert_eq!(
+            check("Ab!11010519491231002x"),
+            Err(PasswordError::ContainsIdNumber)
+        );
         assert_eq!(check("Ab!13812345678"), Err(PasswordError::ContainsPhone));
         assert_eq!(check("abcdefg1!"), Ok(()));
         assert!(!format!("{:?}", NewPassword::parse("Abcdef1!", None, None)).contains("Abcdef"));

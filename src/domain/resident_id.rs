@@ -13,9 +13,9 @@ const CHECK: [u8; 11] = *b"10X98765432";
 /// Leading two digits that name a province-level division (GB/T 2260), plus the
 /// codes used for residence permits of Hong Kong, Macao and Taiwan residents.
 const PROVINCE_PREFIXES: [&str; 35] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82", "83",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+    "81", "82", "83",
 ];
 
 /// A valid 身份证号; the only way to get one is [`ResidentId::parse`].
@@ -60,8 +60,8 @@ impl ResidentId {
                 return Err(ResidentIdError::Region);
             }
         }
-        let birth =
-            NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").map_err(|_| ResidentIdError::BirthDate)?;
+        let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
+            .map_err(|_| ResidentIdError::BirthDate)?;
         if birth < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid constant date") {
             return Err(ResidentIdError::BirthDate);
         }
@@ -113,7 +113,11 @@ pub fn mask(s: &str) -> String {
 
 /// The ISO 7064 MOD 11-2 check character for the first 17 digits.
 pub fn check_character(first17: &[u8]) -> u8 {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -141,7 +145,10 @@ mod tests {
     fn accepts_valid_numbers_and_derives_gender_and_birth() {
         let id = ResidentId::parse("11010519491231002X", today()).unwrap();
         assert_eq!(id.gender(), Gender::Female);
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         let male = ResidentId::parse(&with_check("14010520000101001"), today()).unwrap();
         assert_eq!(male.gender(), Gender::Male);
     }
@@ -172,11 +179,18 @@ mod tests {
             (&with_check("14010519900230123"), ResidentIdError::BirthDate),
             (&with_check("14010519901301123"), ResidentIdError::BirthDate),
             (&with_check("14010518991231123"), ResidentIdError::BirthDate),
-            (&with_check("14010520270101123"), ResidentIdError::FutureBirthDate),
+            (
+                &with_check("14010520270101123"),
+                ResidentIdError::FutureBirthDate,
+            ),
             (&wrong_check, ResidentIdError::Checksum),
         ];
         for (input, expected) in cases {
-            assert_eq!(ResidentId::parse(input, today()).unwrap_err(), *expected, "{input}");
+            assert_eq!(
+                ResidentId::parse(input, today()).unwrap_err(),
+                *expected,
+                "{input}"
+            );
         }
     }
 

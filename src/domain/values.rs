@@ -110,7 +110,11 @@ impl Email {
                 }
                 None => false,
             };
-        if ok { Ok(Self(s.to_owned())) } else { Err(ValueError::Email) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::Email)
+        }
     }
 
     /// The address.
@@ -185,10 +189,19 @@ mod tests {
     fn ticket_is_twelve_digits() {
         assert!(Ticket::parse("140119010001").is_ok());
         assert!(Ticket::parse(" 140119010001 ").is_ok());
-        for bad in ["14011901000", "1401190100012", "14011901000A", "", "１４0119010001"] {
+        for bad in [
+            "14011901000",
+            "1401190100012",
+            "14011901000A",
+            "",
+            "１４0119010001",
+        ] {
             assert_eq!(Ticket::parse(bad).unwrap_err(), ValueError::Ticket, "{bad}");
         }
-        assert_eq!(Ticket::parse("140119010001").unwrap().masked(), "1401****0001");
+        assert_eq!(
+            Ticket::parse("140119010001").unwrap().masked(),
+            "1401****0001"
+        );
     }
 
     #[test]
@@ -201,8 +214,18 @@ mod tests {
 
     #[test]
     fn email_shape() {
-        assert_eq!(Email::parse("zhang@example.cn").unwrap().masked(), "z***@example.cn");
-        for bad in ["zhang", "@example.cn", "a@b", "a b@c.cn", "a@.cn", "a@b@c.cn"] {
+        assert_eq!(
+            Email::parse("zhang@example.cn").unwrap().masked(),
+            "z***@example.cn"
+        );
+        for bad in [
+            "zhang",
+            "@example.cn",
+            "a@b",
+            "a b@c.cn",
+            "a@.cn",
+            "a@b@c.cn",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

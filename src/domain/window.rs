@@ -75,10 +75,19 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
         let end = Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap();
         let w = Window::new(BusinessKind::Transfer, start, end).unwrap();
-        assert_eq!(w.status(start - chrono::Duration::seconds(1)), WindowStatus::NotStarted);
+        assert_eq!(
+            w.status(start - chrono::Duration::seconds(1)),
+            WindowStatus::NotStarted
+        );
         assert_eq!(w.status(start), WindowStatus::Open);
-        assert_eq!(w.status(end - chrono::Duration::seconds(1)), WindowStatus::Open);
+        assert_eq!(
+            w.status(end - chrono::Duration::seconds(1)),
+            WindowStatus::Open
+        );
         assert_eq!(w.status(end), WindowStatus::Closed);
-        assert_eq!(Window::new(BusinessKind::Theory, end, start), Err(WindowError::EndBeforeStart));
+        assert_eq!(
+            Window::new(BusinessKind::Theory, end, start),
+            Err(WindowError::EndBeforeStart)
+        );
     }
 }

@@ -94,14 +94,24 @@ pub struct Profile {
 const LOGIN_FAILED: &str = "身份证号/准考证号或密码错误";
 
 impl App {
-    fn pick(&self, errors: &mut FieldErrors, field: &str, value: &str, list: &[String], what: &str) {
+    fn pick(
+        &self,
+        errors: &mut FieldErrors,
+        field: &str,
+        value: &str,
+        list: &[String],
+        what: &str,
+    ) {
         if !list.iter().any(|v| v == value) {
             errors.add(field, format!("请选择{what}"));
         }
     }
 
     /// Registers a new candidate, who then awaits identity verification.
-    pub async fn register_new(&self, input: &NewRegistration) -> ServiceResult<RegistrationOutcome> {
+    pub async fn register_new(
+        &self,
+        input: &NewRegistration,
+    ) -> ServiceResult<RegistrationOutcome> {
         let today = self.clock.today();
         let mut e = FieldErrors::new();
         let name = e.check("name", PersonName::parse(&input.name));
@@ -113,17 +123,49 @@ impl App {
             e.check("email", Email::parse(&input.email))
         };
         let lists = &self.province.lists;
-        self.pick(&mut e, "ethnicity", &input.ethnicity, &lists.ethnicities, "民族");
-        self.pick(&mut e, "household", &input.household, &lists.household, "户口性质");
-        self.pick(&mut e, "education", &input.education, &lists.education, "文化程度");
-        self.pick(&mut e, "occupation", &input.occupation, &lists.occupation, "职业");
-        self.pick(&mut e, "politics", &input.politics, &lists.politics, "政治面貌");
+        self.pick(
+            &mut e,
+            "ethnicity",
+            &input.ethnicity,
+            &lists.ethnicities,
+            "民族",
+        );
+        self.pick(
+            &mut e,
+            "household",
+            &input.household,
+            &lists.household,
+            "户口性质",
+        );
+        self.pick(
+            &mut e,
+            "education",
+            &input.education,
+            &lists.education,
+            "文化程度",
+        );
+        self.pick(
+            &mut e,
+            "occupation",
+            &input.occupation,
+            &lists.occupation,
+            "职业",
+        );
+        self.pick(
+            &mut e,
+            "politics",
+            &input.politics,
+            &lists.politics,
+            "政治面貌",
+        );
         let place = self.province.county(input.county.trim());
         if place.is_none() {
             e.add("county", "请选择报名区县");
         }
-        let password =
-            e.check("password", NewPassword::parse(&input.password, id.as_ref(), phone.as_ref()));
+        let password = e.check(
+            "password",
+            NewPassword::parse(&input.password, id.as_ref(), phone.as_ref()),
+        );
         if let Some(id) = &id {
             let idx = self.keys.blind_index("id_number", id.as_str());
             if self.db.candidate_exists(&idx).await? {
@@ -157,7 +199,11 @@ impl App {
             politics: Some(input.politics.clone()),
             city: city.code.clone(),
             county: county.code.clone(),
-            password_hash: self.passwords.hash(password.expose()).await.map_err(ServiceError::Internal)?,
+            password_hash: self
+                .passwords
+                .hash(password.expose())
+                .await
+                .map_err(ServiceError::Internal)?,
             identity_state: IdentityState::AwaitingIdentity.as_str().into(),
             now: micros(self.clock.now()),
         };
@@ -166,7 +212,10 @@ impl App {
 
     async fn store_candidate(&self, row: NewCandidateRow) -> ServiceResult<RegistrationOutcome> {
         if !self.db.insert_candidate(&row).await? {
-            return Err(ServiceError::field("id_number", "该身份证号已注册，请直接登录；忘记密码可找回"));
+            return Err(ServiceError::field(
+                "id_number",
+                "该身份证号已注册，请直接登录；忘记密码可找回",
+            ));
         }
         tracing::info!(candidate = %row.id, kind = %row.kind, "candidate registered");
         Ok(RegistrationOutcome {
@@ -182,10 +231,15 @@ impl App {
         name: &str,
     ) -> ServiceResult<crate::storage::ExamCandidateRow> {
         let mut e = FieldErrors::new();
-        let id = e.check("id_number", ResidentId::parse(id_number, self.clock.today()));
+        let id = e.check(
+            "id_number",
+            ResidentId::parse(id_number, self.clock.today()),
+        );
         let name = e.check("name", PersonName::parse(name));
         e.into_result()?;
-        let (Some(id), Some(name)) = (id, name) else { unreachable!("checked above") };
+        let (Some(id), Some(name)) = (id, name) else {
+            unreachable!("checked above")
+        };
         let idx = self.keys.blind_index("id_number", id.as_str());
         let record = self
             .db
@@ -238,7 +292,11 @@ impl App {
             politics: None,
             city: record.city.clone(),
             county: record.county.clone(),
-            password_hash: self.passwords.hash(password.expose()).await.map_err(ServiceError::Internal)?,
+            password_hash: self
+                .passwords
+                .hash(password.expose())
+                .await
+                .map_err(ServiceError::Internal)?,
             identity_state: IdentityState::AwaitingIdentity.as_str().into(),
             now: micros(self.clock.now()),
         };
@@ -306,20 +364,36 @@ impl App {
         if !ok {
             e.add("current_password", "当前密码不正确");
         }
-        let id = ResidentId::parse(&self.keys.decrypt("id_number", &c.id_number_enc)?, self.clock.today()).ok();
+        let id = ResidentId::parse(
+            &self.keys.decrypt("id_number", &c.id_number_enc)?,
+            self.clock.today(),
+        )
+        .ok();
         let phone = match &c.phone_enc {
             Some(p) => Phone::parse(&self.keys.decrypt("phone", p)?).ok(),
             None => None,
         };
-        let new = e.check("new_password", NewPassword::parse(new, id.as_ref(), phone.as_ref()));
+        let new = e.check(
+            "new_password",
+            NewPassword::parse(new, id.as_ref(), phone.as_ref()),
+        );
         if new.is_some() && current == new.as_ref().map(NewPassword::expose).unwrap_or_default() {
             e.add("new_password", "新密码不能与当前密码相同");
         }
         e.into_result()?;
         let new = new.expect("checked above");
-        let hash = self.passwords.hash(new.expose()).await.map_err(ServiceError::Internal)?;
+        let hash = self
+            .passwords
+            .hash(new.expose())
+            .await
+            .map_err(ServiceError::Internal)?;
         self.db
-            .set_candidate_password(&c.id, &hash, Some(&session.token_hash), micros(self.clock.now()))
+            .set_candidate_password(
+                &c.id,
+                &hash,
+                Some(&session.token_hash),
+                micros(self.clock.now()),
+            )
             .await?;
         tracing::info!(candidate = %c.id, "password changed; other sessions ended");
         Ok(())
@@ -329,8 +403,16 @@ impl App {
     pub fn profile(&self, session: &CandidateSession) -> ServiceResult<Profile> {
         let c = &session.candidate;
         let id = self.keys.decrypt("id_number", &c.id_number_enc)?;
-        let phone = c.phone_enc.as_deref().map(|p| self.keys.decrypt("phone", p)).transpose()?;
-        let email = c.email_enc.as_deref().map(|m| self.keys.decrypt("email", m)).transpose()?;
+        let phone = c
+            .phone_enc
+            .as_deref()
+            .map(|p| self.keys.decrypt("phone", p))
+            .transpose()?;
+        let email = c
+            .email_enc
+            .as_deref()
+            .map(|m| self.keys.decrypt("email", m))
+            .transpose()?;
         let (city, county) = match self.province.county(&c.county) {
             Some((city, county)) => (city.name.clone(), county.name.clone()),
             None => (c.city.clone(), c.county.clone()),
@@ -340,17 +422,25 @@ impl App {
             name: c.name.clone(),
             id_number: crate::domain::mask(&id),
             ticket: c.ticket.clone(),
-            gender: Gender::from_word(&c.gender).map(|g| g.label().to_owned()).unwrap_or_default(),
+            gender: Gender::from_word(&c.gender)
+                .map(|g| g.label().to_owned())
+                .unwrap_or_default(),
             birth_date: c.birth_date.clone(),
             ethnicity: text(&c.ethnicity),
             household: text(&c.household),
             education: text(&c.education),
             occupation: text(&c.occupation),
             politics: text(&c.politics),
-            phone: phone.as_deref().map(crate::domain::mask_phone).unwrap_or_default(),
+            phone: phone
+                .as_deref()
+                .map(crate::domain::mask_phone)
+                .unwrap_or_default(),
             city,
             county,
-            email: email.as_deref().map(crate::domain::mask_email).unwrap_or_default(),
+            email: email
+                .as_deref()
+                .map(crate::domain::mask_email)
+                .unwrap_or_default(),
             kind: CandidateKind::from_word(&c.kind).unwrap_or(CandidateKind::New),
             identity_state: session.identity,
             identity_state_label: session.identity.label().to_owned(),

@@ -66,12 +66,40 @@ const COURSES: &[(&str, &str, i64, &str, Option<&str>)] = &[
     ("00160", "审计学", 4, "theory", None),
     ("00161", "财务报表分析（一）", 5, "theory", None),
     ("00159", "高级财务会计", 6, "theory", None),
-    ("10429", "中级财务会计（实践）", 2, "practical", Some("00155")),
+    (
+        "10429",
+        "中级财务会计（实践）",
+        2,
+        "practical",
+        Some("00155"),
+    ),
     ("06999", "毕业论文", 0, "thesis", None),
 ];
 
+/// (name, county, birth date, sequence, 准考证号, state; no state = enrolled without account)
+type DemoPerson = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    Option<&'static str>,
+    Option<IdentityState>,
+);
+/// (username, display name, role, city, registration point)
+type DemoStaffSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 fn password() -> String {
-    let tail: String = rand::thread_rng().sample_iter(&Alphanumeric).take(6).map(char::from).collect();
+    let tail: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(6)
+        .map(char::from)
+        .collect();
     format!("Zk{tail}#{}", rand::thread_rng().gen_range(10..99))
 }
 
@@ -94,17 +122,50 @@ impl App {
             self.db.upsert_specialty(code, name, level).await?;
         }
         for (code, name, credits, kind, theory) in COURSES {
-            self.db.upsert_course(code, name, *credits, kind, *theory).await?;
+            self.db
+                .upsert_course(code, name, *credits, kind, *theory)
+                .await?;
         }
 
-        // (name, county, birth, seq, ticket, state; None = enrolled without account)
-        let people: &[(&str, &str, &str, u32, Option<&str>, Option<IdentityState>)] = &[
-            ("王晓明", "140105", "19980312", 231, Some("140119100001"), Some(IdentityState::Verified)),
-            ("陈静", "140213", "19990807", 342, Some("140219100002"), Some(IdentityState::Verified)),
-            ("李华", "140105", "20000115", 455, Some("140119100003"), None),
-            ("赵丽", "140106", "20010520", 562, None, Some(IdentityState::AwaitingIdentity)),
+        let people: &[DemoPerson] = &[
+            (
+                "王晓明",
+                "140105",
+                "19980312",
+                231,
+                Some("140119100001"),
+                Some(IdentityState::Verified),
+            ),
+            (
+                "陈静",
+                "140213",
+                "19990807",
+                342,
+                Some("140219100002"),
+                Some(IdentityState::Verified),
+            ),
+            (
+                "李华",
+                "140105",
+                "20000115",
+                455,
+                Some("140119100003"),
+                None,
+            ),
+            (
+                "赵丽",
+                "140106",
+                "20010520",
+                562,
+                None,
+                Some(IdentityState::AwaitingIdentity),
+            ),
         ];
-        let mut out = DemoAccounts { candidates: vec![], enrolled_without_account: vec![], staff: vec![] };
+        let mut out = DemoAccounts {
+            candidates: vec![],
+            enrolled_without_account: vec![],
+            staff: vec![],
+        };
         for &(name, county, birth, seq, ticket, state) in people {
             let id = id_number(county, birth, seq);
             let parsed = ResidentId::parse(&id, self.clock.today()).expect("demo id is valid");
@@ -135,7 +196,11 @@ impl App {
                         .upsert_result(&NewResultRow {
                             ticket: ticket.into(),
                             course_code: (*code).into(),
-                            score: if by_exemption { "免考".into() } else { (60 + (i as i64 * 7 + seq as i64) % 35).to_string() },
+                            score: if by_exemption {
+                                "免考".into()
+                            } else {
+                                (60 + (i as i64 * 7 + seq as i64) % 35).to_string()
+                            },
                             passed_year: 2020 + (i as i64 / 3),
                             passed_month: if i % 2 == 0 { 4 } else { 10 },
                             by_exemption,
@@ -143,7 +208,11 @@ impl App {
                         .await?;
                 }
             }
-            let kind = if ticket.is_some() { CandidateKind::Enrolled } else { CandidateKind::New };
+            let kind = if ticket.is_some() {
+                CandidateKind::Enrolled
+            } else {
+                CandidateKind::New
+            };
             let mut entry = DemoCandidate {
                 name: name.into(),
                 id_number: id.clone(),
@@ -179,7 +248,11 @@ impl App {
                     politics: Some("共青团员".into()),
                     city: city.code.clone(),
                     county: county.into(),
-                    password_hash: self.passwords.hash(&pw).await.map_err(super::ServiceError::Internal)?,
+                    password_hash: self
+                        .passwords
+                        .hash(&pw)
+                        .await
+                        .map_err(super::ServiceError::Internal)?,
                     identity_state: state.as_str().into(),
                     now: us,
                 })
@@ -188,11 +261,17 @@ impl App {
             out.candidates.push(entry);
         }
 
-        let staff: &[(&str, &str, &str, Option<&str>, Option<&str>)] = &[
+        let staff: &[DemoStaffSeed] = &[
             ("admin", "省招考中心管理员", "province_admin", None, None),
             ("taiyuan", "太原市自考办", "city_office", Some("1401"), None),
             ("datong", "大同市自考办", "city_office", Some("1402"), None),
-            ("xiaodian", "小店区报名点", "registration_point", None, Some("140105")),
+            (
+                "xiaodian",
+                "小店区报名点",
+                "registration_point",
+                None,
+                Some("140105"),
+            ),
         ];
         for &(username, display_name, role, city, point) in staff {
             let pw = password();
@@ -238,7 +317,8 @@ impl App {
             self.set_window(kind, start, end).await?;
         }
 
-        let json = serde_json::to_string_pretty(&out).map_err(|e| super::ServiceError::Internal(e.into()))?;
+        let json = serde_json::to_string_pretty(&out)
+            .map_err(|e| super::ServiceError::Internal(e.into()))?;
         std::fs::write(data_dir.join("demo-accounts.json"), json)
             .map_err(|e| super::ServiceError::Internal(e.into()))?;
         Ok(Some(out))
@@ -275,6 +355,9 @@ mod tests {
         let id = id_number("140105", "19980312", 231);
         assert!(ResidentId::parse(&id, today).is_ok());
         let pw = password();
-        assert!(crate::domain::NewPassword::parse(&pw, None, None).is_ok(), "{pw}");
+        assert!(
+            crate::domain::NewPassword::parse(&pw, None, None).is_ok(),
+            "{pw}"
+        );
     }
 }

@@ -14,7 +14,9 @@ impl FieldErrors {
 
     /// Records a message for a field (the first one wins).
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     /// Runs a parse, recording its error under `field`.
@@ -45,7 +47,11 @@ impl FieldErrors {
 
     /// `Err(Invalid)` when any field has a message.
     pub fn into_result(self) -> Result<(), ServiceError> {
-        if self.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(self))
+        }
     }
 
     /// The messages.
@@ -61,7 +67,11 @@ pub enum ServiceError {
     #[error("提交的信息有误，请按提示修改")]
     Invalid(FieldErrors),
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String, fields: FieldErrors },
+    Unauthorized {
+        code: &'static str,
+        message: String,
+        fields: FieldErrors,
+    },
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
     #[error("未找到相关内容")]
@@ -69,7 +79,10 @@ pub enum ServiceError {
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
-    TooManyRequests { retry_after_secs: u64, message: String },
+    TooManyRequests {
+        retry_after_secs: u64,
+        message: String,
+    },
     #[error("系统繁忙，请稍后再试")]
     Unavailable,
     #[error("系统内部错误，请稍后再试")]
@@ -79,12 +92,18 @@ pub enum ServiceError {
 impl ServiceError {
     /// A 403 with a code and message.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden { code, message: message.into() }
+        Self::Forbidden {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A 409 with a code and message.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into() }
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     /// Invalid input on one field.

@@ -65,7 +65,9 @@ impl App {
     ) -> Self {
         let per_minute = NonZeroU32::new(config.login_attempts_per_address_per_minute)
             .unwrap_or(NonZeroU32::MIN);
-        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(2);
         Self(Arc::new(Inner {
             db,
             keys,
@@ -104,7 +106,8 @@ impl App {
         after: Option<&serde_json::Value>,
     ) -> ServiceResult<()> {
         let address = address.map(|a| a.to_string());
-        let seal = |v: Option<&serde_json::Value>| v.map(|v| self.keys.encrypt("audit", &v.to_string()));
+        let seal =
+            |v: Option<&serde_json::Value>| v.map(|v| self.keys.encrypt("audit", &v.to_string()));
         self.db
             .append_audit(&crate::storage::AuditEntry {
                 at: crate::storage::micros(self.clock.now()),

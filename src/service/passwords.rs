@@ -27,7 +27,10 @@ impl Passwords {
     /// A hasher allowing `parallelism` hashes at once.
     pub fn new(parallelism: usize) -> Self {
         let dummy = hash_now(&crate::crypto::random_token());
-        Self { permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy: Arc::new(dummy) }
+        Self {
+            permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            dummy: Arc::new(dummy),
+        }
     }
 
     /// The PHC string of a new hash of `password`.
@@ -41,11 +44,15 @@ impl Passwords {
     /// returns false.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> anyhow::Result<bool> {
         let known = hash.is_some();
-        let hash = hash.map(str::to_owned).unwrap_or_else(|| self.dummy.as_str().to_owned());
+        let hash = hash
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dummy.as_str().to_owned());
         let password = password.to_owned();
         let _permit = self.permits.acquire().await?;
         let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-            Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         })
         .await?;
@@ -55,7 +62,10 @@ impl Passwords {
 
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).expect("hashing cannot fail").to_string()
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("hashing cannot fail")
+        .to_string()
 }
 
 #[cfg(test)]

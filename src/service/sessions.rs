@@ -60,20 +60,27 @@ impl App {
         let token = random_token();
         let now = self.clock.now();
         let expires_at = now + ABSOLUTE;
-        self.db.insert_session(&token_hash(&token), kind, id, micros(now), micros(expires_at)).await?;
+        self.db
+            .insert_session(
+                &token_hash(&token),
+                kind,
+                id,
+                micros(now),
+                micros(expires_at),
+            )
+            .await?;
         Ok(Issued { token, expires_at })
     }
 
     /// The live session of a token, ending it if it has expired.
-    async fn live_session(
-        &self,
-        token: &str,
-    ) -> ServiceResult<Option<crate::storage::SessionRow>> {
+    async fn live_session(&self, token: &str) -> ServiceResult<Option<crate::storage::SessionRow>> {
         if token.is_empty() || token.len() > 100 {
             return Ok(None);
         }
         let hash = token_hash(token);
-        let Some(s) = self.db.session(&hash).await? else { return Ok(None) };
+        let Some(s) = self.db.session(&hash).await? else {
+            return Ok(None);
+        };
         let now = self.clock.now();
         if now >= from_micros(s.expires_at) || now - from_micros(s.last_seen_at) >= IDLE {
             self.db.delete_session(&hash).await?;
@@ -87,27 +94,41 @@ impl App {
 
     /// The candidate signed in with `token`, if any.
     pub async fn candidate_session(&self, token: &str) -> ServiceResult<Option<CandidateSession>> {
-        let Some(s) = self.live_session(token).await? else { return Ok(None) };
+        let Some(s) = self.live_session(token).await? else {
+            return Ok(None);
+        };
         if s.subject_kind != CANDIDATE {
             return Ok(None);
         }
-        let Some(candidate) = self.db.candidate(&s.subject_id).await? else { return Ok(None) };
+        let Some(candidate) = self.db.candidate(&s.subject_id).await? else {
+            return Ok(None);
+        };
         let identity = IdentityState::from_word(&candidate.identity_state)
             .unwrap_or(IdentityState::AwaitingIdentity);
-        Ok(Some(CandidateSession { token_hash: s.token_hash, candidate, identity }))
+        Ok(Some(CandidateSession {
+            token_hash: s.token_hash,
+            candidate,
+            identity,
+        }))
     }
 
     /// The staff member signed in with `token`, if any and not disabled.
     pub async fn staff_session(&self, token: &str) -> ServiceResult<Option<StaffSession>> {
-        let Some(s) = self.live_session(token).await? else { return Ok(None) };
+        let Some(s) = self.live_session(token).await? else {
+            return Ok(None);
+        };
         if s.subject_kind != STAFF && s.subject_kind != STAFF_ENROLLING {
             return Ok(None);
         }
-        let Some(staff) = self.db.staff(&s.subject_id).await? else { return Ok(None) };
+        let Some(staff) = self.db.staff(&s.subject_id).await? else {
+            return Ok(None);
+        };
         if staff.disabled {
             return Ok(None);
         }
-        let Some((role, scope)) = self.staff_scope(&staff).await? else { return Ok(None) };
+        let Some((role, scope)) = self.staff_scope(&staff).await? else {
+            return Ok(None);
+        };
         Ok(Some(StaffSession {
             token_hash: s.token_hash,
             enrolling: s.subject_kind == STAFF_ENROLLING,
@@ -134,6 +155,9 @@ impl App {
     /// Removes expired sessions; run periodically.
     pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
         let now = self.clock.now();
-        Ok(self.db.delete_expired_sessions(micros(now), micros(now - IDLE)).await?)
+        Ok(self
+            .db
+            .delete_expired_sessions(micros(now), micros(now - IDLE))
+            .await?)
     }
 }

@@ -28,7 +28,7 @@ pub struct StaffLogin {
 /// What a correct password leads to.
 pub enum StaffLoginOutcome {
     /// Fully signed in.
-    SignedIn(Issued, StaffRow),
+    SignedIn(Issued),
     /// A province admin without a second factor: only enrolment is open.
     MustEnrol(Issued),
 }
@@ -55,14 +55,27 @@ pub struct TotpEnrolment {
 }
 
 fn totp(secret: Vec<u8>, issuer: &str, account: &str) -> Result<TOTP, ServiceError> {
-    TOTP::new(Algorithm::SHA1, 6, 1, TOTP_STEP, secret, Some(issuer.to_owned()), account.to_owned())
-        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("totp: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        TOTP_STEP,
+        secret,
+        Some(issuer.to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| ServiceError::Internal(anyhow::anyhow!("totp: {e}")))
 }
 
 impl App {
     /// Role and scope of an account; `None` if its scope no longer exists.
-    pub(crate) async fn staff_scope(&self, s: &StaffRow) -> ServiceResult<Option<(Role, StaffScope)>> {
-        let Some(role) = Role::from_word(&s.role) else { return Ok(None) };
+    pub(crate) async fn staff_scope(
+        &self,
+        s: &StaffRow,
+    ) -> ServiceResult<Option<(Role, StaffScope)>> {
+        let Some(role) = Role::from_word(&s.role) else {
+            return Ok(None);
+        };
         let scope = match role {
             Role::ProvinceAdmin => StaffScope::Province,
             Role::CityOffice => match &s.city {
@@ -70,9 +83,17 @@ impl App {
                 None => return Ok(None),
             },
             Role::RegistrationPoint => {
-                let Some(point) = &s.point else { return Ok(None) };
-                let Some(p) = self.db.point(point).await? else { return Ok(None) };
-                StaffScope::Point { city: p.city, county: p.county, point: p.id }
+                let Some(point) = &s.point else {
+                    return Ok(None);
+                };
+                let Some(p) = self.db.point(point).await? else {
+                    return Ok(None);
+                };
+                StaffScope::Point {
+                    city: p.city,
+                    county: p.county,
+                    point: p.id,
+                }
             }
         };
         Ok(Some((role, scope)))
@@ -88,7 +109,9 @@ impl App {
         let mut e = FieldErrors::new();
         let username = input.username.trim().to_ascii_lowercase();
         let username_ok = (3..=32).contains(&username.len())
-            && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
         if !username_ok {
             e.add("username", "用户名应为3至32位字母、数字或 _ . -");
         }
@@ -102,10 +125,12 @@ impl App {
         match role {
             None => e.add("role", "请选择角色"),
             Some(Role::ProvinceAdmin) => {}
-            Some(Role::CityOffice) => match input.city.as_deref().and_then(|c| self.province.city(c)) {
-                Some(c) => city = Some(c.code.clone()),
-                None => e.add("city", "请选择所属地市"),
-            },
+            Some(Role::CityOffice) => {
+                match input.city.as_deref().and_then(|c| self.province.city(c)) {
+                    Some(c) => city = Some(c.code.clone()),
+                    None => e.add("city", "请选择所属地市"),
+                }
+            }
             Some(Role::RegistrationPoint) => {
                 match input.point.as_deref().filter(|p| !p.is_empty()) {
                     Some(p) => match self.db.point(p).await? {
@@ -125,8 +150,16 @@ impl App {
         let row = NewStaffRow {
             id: new_id(),
             username: username.clone(),
-            display_name: if display_name.is_empty() { username.clone() } else { display_name.into() },
-            password_hash: self.passwords.hash(password.expose()).await.map_err(ServiceError::Internal)?,
+            display_name: if display_name.is_empty() {
+                username.clone()
+            } else {
+                display_name.into()
+            },
+            password_hash: self
+                .passwords
+                .hash(password.expose())
+                .await
+                .map_err(ServiceError::Internal)?,
             role: role.as_str().into(),
             city,
             point,
@@ -140,15 +173,26 @@ impl App {
             let after = serde_json::json!({
                 "username": row.username, "role": row.role, "city": row.city, "point": row.point,
             });
-            self.audit(&actor.staff.id, Some(address), "staff.create", Some(&row.id), None, Some(&after))
-                .await?;
+            self.audit(
+                &actor.staff.id,
+                Some(address),
+                "staff.create",
+                Some(&row.id),
+                None,
+                Some(&after),
+            )
+            .await?;
         }
         tracing::info!(staff = %row.id, role = %row.role, "staff account created");
         Ok(row.id)
     }
 
     /// Signs a staff member in; province admins also need their second factor.
-    pub async fn login_staff(&self, input: &StaffLogin, address: IpAddr) -> ServiceResult<StaffLoginOutcome> {
+    pub async fn login_staff(
+        &self,
+        input: &StaffLogin,
+        address: IpAddr,
+    ) -> ServiceResult<StaffLoginOutcome> {
         self.check_address(address)?;
         let username = input.username.trim().to_ascii_lowercase();
         if username.is_empty() || input.password.is_empty() {
@@ -163,10 +207,17 @@ impl App {
         }
         let key = self.keys.blind_index("staff_login", &username);
         self.check_lock(&key).await?;
-        let account = self.db.staff_by_username(&username).await?.filter(|s| !s.disabled);
+        let account = self
+            .db
+            .staff_by_username(&username)
+            .await?
+            .filter(|s| !s.disabled);
         let ok = self
             .passwords
-            .verify(&input.password, account.as_ref().map(|a| a.password_hash.as_str()))
+            .verify(
+                &input.password,
+                account.as_ref().map(|a| a.password_hash.as_str()),
+            )
             .await
             .map_err(ServiceError::Internal)?;
         let Some(account) = account.filter(|_| ok) else {
@@ -198,12 +249,17 @@ impl App {
         self.db.clear_failures(&key).await?;
         let issued = self.issue_session(STAFF, &account.id).await?;
         tracing::info!(staff = %account.id, "staff signed in");
-        Ok(StaffLoginOutcome::SignedIn(issued, account))
+        Ok(StaffLoginOutcome::SignedIn(issued))
     }
 
     /// Verifies a code against a base32 secret, allowing one step of drift and
     /// refusing a code of a step already used.
-    async fn check_totp(&self, account: &StaffRow, secret_b32: &str, code: &str) -> ServiceResult<bool> {
+    async fn check_totp(
+        &self,
+        account: &StaffRow,
+        secret_b32: &str,
+        code: &str,
+    ) -> ServiceResult<bool> {
         let bytes = Secret::Encoded(secret_b32.to_owned())
             .to_bytes()
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("totp secret: {e:?}")))?;
@@ -221,12 +277,20 @@ impl App {
     /// A fresh second-factor secret for an enrolling admin.
     pub fn begin_totp_enrolment(&self, session: &StaffSession) -> ServiceResult<TotpEnrolment> {
         let secret = Secret::generate_secret();
-        let bytes = secret.to_bytes().map_err(|e| ServiceError::Internal(anyhow::anyhow!("{e:?}")))?;
+        let bytes = secret
+            .to_bytes()
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("{e:?}")))?;
         let encoded = secret.to_encoded().to_string();
-        let t = totp(bytes, &self.province.info.platform_name, &session.staff.username)?;
+        let t = totp(
+            bytes,
+            &self.province.info.platform_name,
+            &session.staff.username,
+        )?;
         Ok(TotpEnrolment {
             otpauth_url: t.get_url(),
-            sealed: self.keys.encrypt(&format!("totp-pending:{}", session.staff.id), &encoded),
+            sealed: self
+                .keys
+                .encrypt(&format!("totp-pending:{}", session.staff.id), &encoded),
             secret_base32: encoded,
         })
     }
@@ -243,11 +307,21 @@ impl App {
             .keys
             .decrypt(&format!("totp-pending:{}", session.staff.id), sealed)
             .map_err(|_| ServiceError::field("totp", "绑定信息已失效，请刷新页面重新扫描"))?;
-        if !self.check_totp(&session.staff, &secret, code.trim()).await? {
-            return Err(ServiceError::field("totp", "动态验证码不正确，请核对手机时间后重试"));
+        if !self
+            .check_totp(&session.staff, &secret, code.trim())
+            .await?
+        {
+            return Err(ServiceError::field(
+                "totp",
+                "动态验证码不正确，请核对手机时间后重试",
+            ));
         }
-        let sealed = self.keys.encrypt(&format!("totp:{}", session.staff.id), &secret);
-        self.db.set_staff_totp(&session.staff.id, &sealed, micros(self.clock.now())).await?;
+        let sealed = self
+            .keys
+            .encrypt(&format!("totp:{}", session.staff.id), &secret);
+        self.db
+            .set_staff_totp(&session.staff.id, &sealed, micros(self.clock.now()))
+            .await?;
         self.db.delete_session(&session.token_hash).await?;
         tracing::info!(staff = %session.staff.id, "second factor bound");
         self.issue_session(STAFF, &session.staff.id).await
@@ -255,8 +329,13 @@ impl App {
 
     /// Binds a known secret (demo accounts and tests); no code is checked.
     pub async fn bind_totp_secret(&self, staff_id: &str, secret_base32: &str) -> ServiceResult<()> {
-        let sealed = self.keys.encrypt(&format!("totp:{staff_id}"), secret_base32);
-        Ok(self.db.set_staff_totp(staff_id, &sealed, micros(self.clock.now())).await?)
+        let sealed = self
+            .keys
+            .encrypt(&format!("totp:{staff_id}"), secret_base32);
+        Ok(self
+            .db
+            .set_staff_totp(staff_id, &sealed, micros(self.clock.now()))
+            .await?)
     }
 }
 
@@ -280,7 +359,10 @@ impl App {
         if actor.role == Role::ProvinceAdmin {
             Ok(())
         } else {
-            Err(ServiceError::forbidden("forbidden", "仅省招考中心管理员可以办理此项"))
+            Err(ServiceError::forbidden(
+                "forbidden",
+                "仅省招考中心管理员可以办理此项",
+            ))
         }
     }
 
@@ -288,7 +370,11 @@ impl App {
     pub fn scope_label(&self, scope: &StaffScope) -> String {
         match scope {
             StaffScope::Province => self.province.info.name.clone(),
-            StaffScope::City(c) => self.province.city(c).map(|c| c.name.clone()).unwrap_or_else(|| c.clone()),
+            StaffScope::City(c) => self
+                .province
+                .city(c)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| c.clone()),
             StaffScope::Point { county, .. } => match self.province.county(county) {
                 Some((city, k)) => format!("{}{}报名点", city.name, k.name),
                 None => county.clone(),
@@ -309,7 +395,9 @@ impl App {
                 display_name: s.display_name.clone(),
                 role: s.role.clone(),
                 role_label: role.map(|r| r.label().to_owned()).unwrap_or_default(),
-                scope_label: scope.map(|(_, sc)| self.scope_label(&sc)).unwrap_or_default(),
+                scope_label: scope
+                    .map(|(_, sc)| self.scope_label(&sc))
+                    .unwrap_or_default(),
                 totp_bound: s.totp_secret_enc.is_some(),
                 disabled: s.disabled,
             });

@@ -62,7 +62,10 @@ impl App {
             Ok(t) => ServiceError::Unauthorized {
                 code: "login_failed",
                 message: if t.failures >= FREE_FAILURES - 2 {
-                    format!("{message}；再失败{}次将暂停登录", FREE_FAILURES - t.failures)
+                    format!(
+                        "{message}；再失败{}次将暂停登录",
+                        FREE_FAILURES - t.failures
+                    )
                 } else {
                     message.to_owned()
                 },

@@ -51,7 +51,10 @@ impl App {
                     end: w.as_ref().map(|w| rfc(w.end)),
                     status,
                     status_label: status.label().into(),
-                    start_text: w.as_ref().map(|w| china_minute(w.start)).unwrap_or_default(),
+                    start_text: w
+                        .as_ref()
+                        .map(|w| china_minute(w.start))
+                        .unwrap_or_default(),
                     end_text: w.as_ref().map(|w| china_minute(w.end)).unwrap_or_default(),
                 }
             })
@@ -61,7 +64,9 @@ impl App {
     /// The window of one quick entry.
     pub async fn window(&self, kind: BusinessKind) -> ServiceResult<WindowView> {
         let all = self.windows().await?;
-        all.into_iter().find(|w| w.kind == kind).ok_or(ServiceError::NotFound)
+        all.into_iter()
+            .find(|w| w.kind == kind)
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Sets a window (command line and province admin).
@@ -71,9 +76,15 @@ impl App {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> ServiceResult<()> {
-        let w = Window::new(kind, start, end).map_err(|e| ServiceError::field("end", e.to_string()))?;
+        let w =
+            Window::new(kind, start, end).map_err(|e| ServiceError::field("end", e.to_string()))?;
         self.db
-            .set_window(kind.as_str(), micros(w.start), micros(w.end), micros(self.clock.now()))
+            .set_window(
+                kind.as_str(),
+                micros(w.start),
+                micros(w.end),
+                micros(self.clock.now()),
+            )
             .await?;
         Ok(())
     }

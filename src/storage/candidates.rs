@@ -127,21 +127,30 @@ impl Db {
     /// The account of a 身份证号 blind index.
     pub async fn candidate_by_id_number(&self, idx: &str) -> DbResult<Option<CandidateRow>> {
         let sql = format!("SELECT {COLUMNS} FROM candidates WHERE id_number_idx = $1");
-        let row = sqlx::query(&sql).bind(idx).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(idx)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// The account of a 准考证号.
     pub async fn candidate_by_ticket(&self, ticket: &str) -> DbResult<Option<CandidateRow>> {
         let sql = format!("SELECT {COLUMNS} FROM candidates WHERE ticket = $1");
-        let row = sqlx::query(&sql).bind(ticket).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(ticket)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// The account of an id.
     pub async fn candidate(&self, id: &str) -> DbResult<Option<CandidateRow>> {
         let sql = format!("SELECT {COLUMNS} FROM candidates WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(from_row).transpose()
     }
 

@@ -89,7 +89,11 @@ impl Db {
                 (p.clone(), p)
             }
         };
-        Ok(Self { read, write, backend })
+        Ok(Self {
+            read,
+            write,
+            backend,
+        })
     }
 
     /// The engine in use.
@@ -99,7 +103,10 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> DbResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
     }
 
     /// Closes every connection (checkpointing SQLite's WAL).

@@ -44,10 +44,7 @@ pub struct PointRow {
 
 impl Db {
     /// The exam records under a 身份证号 blind index (one per 准考证号).
-    pub async fn exam_candidates_by_id_number(
-        &self,
-        idx: &str,
-    ) -> DbResult<Vec<ExamCandidateRow>> {
+    pub async fn exam_candidates_by_id_number(&self, idx: &str) -> DbResult<Vec<ExamCandidateRow>> {
         let rows = sqlx::query(
             "SELECT ticket, id_number_enc, id_number_idx, name, gender, specialty_code, city, \
              county, status, transfer_in_date FROM exam_candidates WHERE id_number_idx = $1 \
@@ -162,7 +159,8 @@ impl Db {
             .bind(code)
             .fetch_optional(&self.read)
             .await?;
-        row.map(|r| Ok((r.try_get("name")?, r.try_get("level")?))).transpose()
+        row.map(|r| Ok((r.try_get("name")?, r.try_get("level")?)))
+            .transpose()
     }
 
     /// Adds a registration point unless its id exists.

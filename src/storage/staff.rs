@@ -77,14 +77,20 @@ impl Db {
     /// The account of a username.
     pub async fn staff_by_username(&self, username: &str) -> DbResult<Option<StaffRow>> {
         let sql = format!("SELECT {COLUMNS} FROM staff WHERE username = $1");
-        let row = sqlx::query(&sql).bind(username).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// The account of an id.
     pub async fn staff(&self, id: &str) -> DbResult<Option<StaffRow>> {
         let sql = format!("SELECT {COLUMNS} FROM staff WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(from_row).transpose()
     }
 
@@ -97,15 +103,13 @@ impl Db {
 
     /// Records a second-factor secret (enrolment).
     pub async fn set_staff_totp(&self, id: &str, secret_enc: &str, now: i64) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE staff SET totp_secret_enc = $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(secret_enc)
-        .bind(now)
-        .bind(id)
-        .execute(&self.write)
-        .await
-        .map(|_| ())
+        sqlx::query("UPDATE staff SET totp_secret_enc = $1, updated_at = $2 WHERE id = $3")
+            .bind(secret_enc)
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
     }
 
     /// Marks a time step used, so one code cannot be replayed; `Ok(false)` when it
@@ -123,6 +127,9 @@ impl Db {
 
     /// Whether any staff account exists.
     pub async fn count_staff(&self) -> DbResult<i64> {
-        sqlx::query("SELECT COUNT(*) AS n FROM staff").fetch_one(&self.read).await?.try_get("n")
+        sqlx::query("SELECT COUNT(*) AS n FROM staff")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")
     }
 }

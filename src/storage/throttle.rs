@@ -19,9 +19,10 @@ impl Db {
             .fetch_optional(&self.read)
             .await?;
         match row {
-            Some(r) => {
-                Ok(Throttle { failures: r.try_get("failures")?, locked_until: r.try_get("locked_until")? })
-            }
+            Some(r) => Ok(Throttle {
+                failures: r.try_get("failures")?,
+                locked_until: r.try_get("locked_until")?,
+            }),
             None => Ok(Throttle::default()),
         }
     }
@@ -35,15 +36,14 @@ impl Db {
         lock: impl Fn(i64) -> i64,
     ) -> DbResult<Throttle> {
         let mut tx = self.write.begin().await?;
-        let failures: i64 =
-            match sqlx::query("SELECT failures FROM login_throttle WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?
-            {
-                Some(r) => r.try_get::<i64, _>("failures")? + 1,
-                None => 1,
-            };
+        let failures: i64 = match sqlx::query("SELECT failures FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            Some(r) => r.try_get::<i64, _>("failures")? + 1,
+            None => 1,
+        };
         let locked_until = lock(failures);
         sqlx::query(
             "INSERT INTO login_throttle (key, failures, locked_until, updated_at) \
@@ -57,7 +57,10 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Throttle { failures, locked_until })
+        Ok(Throttle {
+            failures,
+            locked_until,
+        })
     }
 
     /// Forgets the failures of a key after a successful login.

@@ -11,7 +11,13 @@ impl Db {
             .fetch_all(&self.read)
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("kind")?, r.try_get("starts_at")?, r.try_get("ends_at")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("kind")?,
+                    r.try_get("starts_at")?,
+                    r.try_get("ends_at")?,
+                ))
+            })
             .collect()
     }
 

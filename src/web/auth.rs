@@ -10,7 +10,9 @@ use crate::domain::IdentityState;
 use crate::service::{App, CandidateSession, StaffSession};
 
 fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
-    CookieJar::from_headers(&parts.headers).get(name).map(|c| c.value().to_owned())
+    CookieJar::from_headers(&parts.headers)
+        .get(name)
+        .map(|c| c.value().to_owned())
 }
 
 /// A signed-in candidate in any identity state (identity pages only).
@@ -21,7 +23,10 @@ impl FromRequestParts<App> for AnyCandidate {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, WebError> {
         let token = cookie_value(parts, CANDIDATE_COOKIE).ok_or(WebError::LoginRequired)?;
-        let session = app.candidate_session(&token).await?.ok_or(WebError::LoginRequired)?;
+        let session = app
+            .candidate_session(&token)
+            .await?
+            .ok_or(WebError::LoginRequired)?;
         Ok(Self(session))
     }
 }
@@ -73,5 +78,7 @@ impl FromRequestParts<App> for EnrollingStaff {
 
 async fn staff_session(parts: &Parts, app: &App) -> Result<StaffSession, WebError> {
     let token = cookie_value(parts, STAFF_COOKIE).ok_or(WebError::StaffLoginRequired)?;
-    app.staff_session(&token).await?.ok_or(WebError::StaffLoginRequired)
+    app.staff_session(&token)
+        .await?
+        .ok_or(WebError::StaffLoginRequired)
 }

@@ -32,7 +32,9 @@ tokio::task_local! {
 
 /// The current request id, or "-" outside a request.
 pub fn request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".into())
 }
 
 /// Makes the request id (set by the request-id layer) available to error pages.
@@ -83,8 +85,11 @@ pub struct CsrfToken(pub String);
 /// page request.
 pub async fn csrf_binding(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let session_cookie =
-        if req.uri().path().starts_with("/admin") { STAFF_COOKIE } else { CANDIDATE_COOKIE };
+    let session_cookie = if req.uri().path().starts_with("/admin") {
+        STAFF_COOKIE
+    } else {
+        CANDIDATE_COOKIE
+    };
     let mut new_visitor = None;
     let binding = match (jar.get(session_cookie), jar.get(VISITOR_COOKIE)) {
         (Some(s), _) => format!("s:{}", token_hash(s.value())),
@@ -96,12 +101,14 @@ pub async fn csrf_binding(State(app): State<App>, mut req: Request, next: Next) 
             binding
         }
     };
-    req.extensions_mut().insert(CsrfToken(app.keys.csrf_token(&binding)));
+    req.extensions_mut()
+        .insert(CsrfToken(app.keys.csrf_token(&binding)));
     let mut res = next.run(req).await;
     if let Some(v) = new_visitor {
         let cookie = cookie(&app, VISITOR_COOKIE, v, "/");
         if let Ok(value) = cookie.to_string().parse() {
-            res.headers_mut().append(axum::http::header::SET_COOKIE, value);
+            res.headers_mut()
+                .append(axum::http::header::SET_COOKIE, value);
         }
     }
     res
@@ -167,14 +174,24 @@ impl Chrome {
         let p = &app.province.info;
         let staff = parts.uri.path().starts_with("/admin");
         let jar = CookieJar::from_headers(&parts.headers);
-        let signed_in = jar.get(if staff { STAFF_COOKIE } else { CANDIDATE_COOKIE }).is_some();
+        let signed_in = jar
+            .get(if staff {
+                STAFF_COOKIE
+            } else {
+                CANDIDATE_COOKIE
+            })
+            .is_some();
         Self {
             platform: p.platform_name.clone(),
             today: chinese_date_with_weekday(app.clock.today()),
             slogan: p.slogan.clone(),
             organisation: p.organisation.clone(),
             icp: p.icp.clone(),
-            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
             signed_in,
             staff,
         }

@@ -46,7 +46,11 @@ struct ErrorPage {
 
 /// Renders the error page.
 pub fn error_page(status: StatusCode, title: &'static str, message: String) -> Response {
-    let page = ErrorPage { title, message, request_id: request_id() };
+    let page = ErrorPage {
+        title,
+        message,
+        request_id: request_id(),
+    };
     match page.render() {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(_) => status.into_response(),
@@ -86,13 +90,16 @@ impl IntoResponse for WebError {
                     }
                 };
                 let retry = match &e {
-                    ServiceError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+                    ServiceError::TooManyRequests {
+                        retry_after_secs, ..
+                    } => Some(*retry_after_secs),
                     ServiceError::Unavailable => Some(5),
                     _ => None,
                 };
                 let mut res = error_page(status, title, e.to_string());
                 if let Some(secs) = retry {
-                    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
                 }
                 res
             }
@@ -102,5 +109,9 @@ impl IntoResponse for WebError {
 
 /// The page for paths that do not exist.
 pub async fn not_found() -> Response {
-    error_page(StatusCode::NOT_FOUND, "页面不存在", "您访问的页面不存在，请返回首页。".into())
+    error_page(
+        StatusCode::NOT_FOUND,
+        "页面不存在",
+        "您访问的页面不存在，请返回首页。".into(),
+    )
 }

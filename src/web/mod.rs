@@ -32,22 +32,34 @@ pub fn router(app: App) -> Router {
         .route("/login", post(pages::home::login))
         .route("/logout", post(pages::home::logout))
         .route("/register", get(pages::register::choice))
-        .route("/register/new", get(pages::register::new_form).post(pages::register::new_submit))
+        .route(
+            "/register/new",
+            get(pages::register::new_form).post(pages::register::new_submit),
+        )
         .route(
             "/register/enrolled",
             get(pages::register::enrolled_form).post(pages::register::enrolled_submit),
         )
         .route("/identity", get(pages::center::identity))
         .route("/center", get(pages::center::center))
-        .route("/password", get(pages::center::password_form).post(pages::center::password_submit))
+        .route(
+            "/password",
+            get(pages::center::password_form).post(pages::center::password_submit),
+        )
         .route("/services/{kind}", get(pages::center::service))
         .route("/query/{item}", get(pages::center::query))
         .route("/admin", get(pages::admin::login_form))
         .route("/admin/login", post(pages::admin::login))
         .route("/admin/logout", post(pages::admin::logout))
-        .route("/admin/totp", get(pages::admin::totp_form).post(pages::admin::totp_submit))
+        .route(
+            "/admin/totp",
+            get(pages::admin::totp_form).post(pages::admin::totp_submit),
+        )
         .route("/admin/home", get(pages::admin::home))
-        .route("/admin/staff", get(pages::admin::staff).post(pages::admin::staff_create))
+        .route(
+            "/admin/staff",
+            get(pages::admin::staff).post(pages::admin::staff_create),
+        )
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
 
@@ -91,12 +103,21 @@ pub fn router(app: App) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "geolocation=(), microphone=()"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "geolocation=(), microphone=()",
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
         (header::CACHE_CONTROL, "no-store"),
     ];
     for (name, value) in headers {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     if secure {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -110,12 +131,18 @@ pub fn router(app: App) -> Router {
 /// The stylesheet and images, built into the binary.
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, kind): (&'static [u8], &str) = match file.as_str() {
-        "app.css" => (include_bytes!("../../static/app.css"), "text/css; charset=utf-8"),
+        "app.css" => (
+            include_bytes!("../../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
         "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
-        [(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()
@@ -127,7 +154,12 @@ async fn readyz(State(app): State<App>) -> Response {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "数据库暂不可用").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "数据库暂不可用",
+            )
+                .into_response()
         }
     }
 }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::home::Empty;
 use super::{Opt, OptGroup, render, status_of};
 use crate::domain::Role;
-use crate::service::{App, FieldErrors, NewStaff, ServiceError, StaffLogin, StaffLoginOutcome, StaffView};
+use crate::service::{
+    App, FieldErrors, NewStaff, ServiceError, StaffLogin, StaffLoginOutcome, StaffView,
+};
 use crate::web::auth::{EnrollingStaff, Staff};
 use crate::web::context::{Chrome, ClientIp, CsrfForm, STAFF_COOKIE, cookie, removal};
 use crate::web::error::WebError;
@@ -25,14 +27,27 @@ struct LoginPage {
 }
 
 /// GET /admin.
-pub async fn login_form(State(app): State<App>, chrome: Chrome, jar: CookieJar) -> Result<Response, WebError> {
-    if let Some(c) = jar.get(STAFF_COOKIE) {
-        if let Some(s) = app.staff_session(c.value()).await? {
-            let to = if s.enrolling { "/admin/totp" } else { "/admin/home" };
-            return Ok(Redirect::to(to).into_response());
-        }
+pub async fn login_form(
+    State(app): State<App>,
+    chrome: Chrome,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    if let Some(c) = jar.get(STAFF_COOKIE)
+        && let Some(s) = app.staff_session(c.value()).await?
+    {
+        let to = if s.enrolling {
+            "/admin/totp"
+        } else {
+            "/admin/home"
+        };
+        return Ok(Redirect::to(to).into_response());
     }
-    let page = LoginPage { chrome, username: String::new(), message: String::new(), errors: FieldErrors::new() };
+    let page = LoginPage {
+        chrome,
+        username: String::new(),
+        message: String::new(),
+        errors: FieldErrors::new(),
+    };
     render(StatusCode::OK, &page)
 }
 
@@ -59,7 +74,7 @@ pub async fn login(
         totp: Some(form.totp).filter(|t| !t.trim().is_empty()),
     };
     match app.login_staff(&input, ip).await {
-        Ok(StaffLoginOutcome::SignedIn(issued, _)) => {
+        Ok(StaffLoginOutcome::SignedIn(issued)) => {
             let jar = jar.add(cookie(&app, STAFF_COOKIE, issued.token, "/admin"));
             Ok((jar, Redirect::to("/admin/home")).into_response())
         }
@@ -67,13 +82,30 @@ pub async fn login(
             let jar = jar.add(cookie(&app, STAFF_COOKIE, issued.token, "/admin"));
             Ok((jar, Redirect::to("/admin/totp")).into_response())
         }
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Unauthorized { .. } | ServiceError::TooManyRequests { .. })) => {
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Unauthorized { .. }
+            | ServiceError::TooManyRequests { .. }),
+        ) => {
             let errors = e.fields().cloned().unwrap_or_default();
-            let message = if matches!(e, ServiceError::Invalid(_)) { String::new() } else { e.to_string() };
-            let page = LoginPage { chrome, username: form.username.trim().to_owned(), message, errors };
+            let message = if matches!(e, ServiceError::Invalid(_)) {
+                String::new()
+            } else {
+                e.to_string()
+            };
+            let page = LoginPage {
+                chrome,
+                username: form.username.trim().to_owned(),
+                message,
+                errors,
+            };
             let mut res = render(status_of(&e), &page)?;
-            if let ServiceError::TooManyRequests { retry_after_secs, .. } = e {
-                res.headers_mut().insert(RETRY_AFTER, retry_after_secs.into());
+            if let ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } = e
+            {
+                res.headers_mut()
+                    .insert(RETRY_AFTER, retry_after_secs.into());
             }
             Ok(res)
         }
@@ -90,7 +122,10 @@ pub async fn logout(
     if let Some(c) = jar.get(STAFF_COOKIE) {
         app.end_session(c.value()).await?;
     }
-    Ok((jar.remove(removal(STAFF_COOKIE, "/admin")), Redirect::to("/admin")))
+    Ok((
+        jar.remove(removal(STAFF_COOKIE, "/admin")),
+        Redirect::to("/admin"),
+    ))
 }
 
 #[derive(askama::Template)]
@@ -103,7 +138,12 @@ struct TotpPage {
     errors: FieldErrors,
 }
 
-fn totp_page(app: &App, chrome: Chrome, session: &crate::service::StaffSession, errors: FieldErrors) -> Result<TotpPage, WebError> {
+fn totp_page(
+    app: &App,
+    chrome: Chrome,
+    session: &crate::service::StaffSession,
+    errors: FieldErrors,
+) -> Result<TotpPage, WebError> {
     let e = app.begin_totp_enrolment(session)?;
     let qr = qrcode::QrCode::new(e.otpauth_url.as_bytes())
         .map_err(|err| ServiceError::Internal(anyhow::anyhow!("qr: {err}")))?;
@@ -111,7 +151,13 @@ fn totp_page(app: &App, chrome: Chrome, session: &crate::service::StaffSession, 
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
         .build();
-    Ok(TotpPage { chrome, qr_svg, secret: e.secret_base32, sealed: e.sealed, errors })
+    Ok(TotpPage {
+        chrome,
+        qr_svg,
+        secret: e.secret_base32,
+        sealed: e.sealed,
+        errors,
+    })
 }
 
 /// GET /admin/totp: bind the authenticator app.
@@ -120,7 +166,10 @@ pub async fn totp_form(
     chrome: Chrome,
     EnrollingStaff(session): EnrollingStaff,
 ) -> Result<Response, WebError> {
-    render(StatusCode::OK, &totp_page(&app, chrome, &session, FieldErrors::new())?)
+    render(
+        StatusCode::OK,
+        &totp_page(&app, chrome, &session, FieldErrors::new())?,
+    )
 }
 
 /// The enrolment form.
@@ -139,14 +188,18 @@ pub async fn totp_submit(
     EnrollingStaff(session): EnrollingStaff,
     CsrfForm(form): CsrfForm<TotpForm>,
 ) -> Result<Response, WebError> {
-    match app.finish_totp_enrolment(&session, &form.sealed, &form.totp).await {
+    match app
+        .finish_totp_enrolment(&session, &form.sealed, &form.totp)
+        .await
+    {
         Ok(issued) => {
             let jar = jar.add(cookie(&app, STAFF_COOKIE, issued.token, "/admin"));
             Ok((jar, Redirect::to("/admin/home")).into_response())
         }
-        Err(ServiceError::Invalid(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &totp_page(&app, chrome, &session, errors)?)
-        }
+        Err(ServiceError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &totp_page(&app, chrome, &session, errors)?,
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -162,7 +215,11 @@ struct HomePage {
 }
 
 /// GET /admin/home.
-pub async fn home(State(app): State<App>, chrome: Chrome, Staff(s): Staff) -> Result<Response, WebError> {
+pub async fn home(
+    State(app): State<App>,
+    chrome: Chrome,
+    Staff(s): Staff,
+) -> Result<Response, WebError> {
     let page = HomePage {
         chrome,
         display_name: s.staff.display_name.clone(),
@@ -209,13 +266,21 @@ async fn staff_page(
     let staff = app.staff_list(actor).await?;
     let roles = Role::ALL
         .iter()
-        .map(|r| Opt { value: r.as_str().into(), label: r.label().into(), selected: r.as_str() == form.role })
+        .map(|r| Opt {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            selected: r.as_str() == form.role,
+        })
         .collect();
     let cities = app
         .province
         .cities
         .iter()
-        .map(|c| Opt { value: c.code.clone(), label: c.name.clone(), selected: c.code == form.city })
+        .map(|c| Opt {
+            value: c.code.clone(),
+            label: c.name.clone(),
+            selected: c.code == form.city,
+        })
         .collect();
     let points = app
         .province
@@ -234,12 +299,33 @@ async fn staff_page(
                 .collect(),
         })
         .collect();
-    Ok(StaffPage { chrome, staff, form, roles, cities, points, errors, created })
+    Ok(StaffPage {
+        chrome,
+        staff,
+        form,
+        roles,
+        cities,
+        points,
+        errors,
+        created,
+    })
 }
 
 /// GET /admin/staff.
-pub async fn staff(State(app): State<App>, chrome: Chrome, Staff(s): Staff) -> Result<Response, WebError> {
-    let page = staff_page(&app, chrome, &s, NewStaffForm::default(), FieldErrors::new(), false).await?;
+pub async fn staff(
+    State(app): State<App>,
+    chrome: Chrome,
+    Staff(s): Staff,
+) -> Result<Response, WebError> {
+    let page = staff_page(
+        &app,
+        chrome,
+        &s,
+        NewStaffForm::default(),
+        FieldErrors::new(),
+        false,
+    )
+    .await?;
     render(StatusCode::OK, &page)
 }
 
@@ -262,7 +348,15 @@ pub async fn staff_create(
     };
     match app.create_staff(&input, Some((&s, ip))).await {
         Ok(_) => {
-            let page = staff_page(&app, chrome, &s, NewStaffForm::default(), FieldErrors::new(), true).await?;
+            let page = staff_page(
+                &app,
+                chrome,
+                &s,
+                NewStaffForm::default(),
+                FieldErrors::new(),
+                true,
+            )
+            .await?;
             render(StatusCode::OK, &page)
         }
         Err(ServiceError::Invalid(errors)) => {

@@ -42,7 +42,15 @@ pub async fn center(
 ) -> Result<Response, WebError> {
     let profile = app.profile(&session)?;
     let windows = app.windows().await?;
-    render(StatusCode::OK, &CenterPage { chrome, profile, windows, queries: QUERIES })
+    render(
+        StatusCode::OK,
+        &CenterPage {
+            chrome,
+            profile,
+            windows,
+            queries: QUERIES,
+        },
+    )
 }
 
 #[derive(askama::Template)]
@@ -55,7 +63,10 @@ struct IdentityPage {
 }
 
 /// GET /identity: where the candidate stands in identity verification.
-pub async fn identity(chrome: Chrome, AnyCandidate(session): AnyCandidate) -> Result<Response, WebError> {
+pub async fn identity(
+    chrome: Chrome,
+    AnyCandidate(session): AnyCandidate,
+) -> Result<Response, WebError> {
     if session.identity == IdentityState::Verified {
         return Ok(Redirect::to("/center").into_response());
     }
@@ -78,7 +89,14 @@ struct PasswordPage {
 
 /// GET /password.
 pub async fn password_form(chrome: Chrome, _c: Candidate) -> Result<Response, WebError> {
-    render(StatusCode::OK, &PasswordPage { chrome, errors: FieldErrors::new(), done: false })
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            chrome,
+            errors: FieldErrors::new(),
+            done: false,
+        },
+    )
 }
 
 /// The change-password form.
@@ -98,15 +116,31 @@ pub async fn password_submit(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     let result = if form.new_password != form.new_password_confirm {
-        Err(ServiceError::field("new_password_confirm", "两次输入的新密码不一致"))
+        Err(ServiceError::field(
+            "new_password_confirm",
+            "两次输入的新密码不一致",
+        ))
     } else {
-        app.change_password(&session, &form.current_password, &form.new_password).await
+        app.change_password(&session, &form.current_password, &form.new_password)
+            .await
     };
     match result {
-        Ok(()) => render(StatusCode::OK, &PasswordPage { chrome, errors: FieldErrors::new(), done: true }),
-        Err(ServiceError::Invalid(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { chrome, errors, done: false })
-        }
+        Ok(()) => render(
+            StatusCode::OK,
+            &PasswordPage {
+                chrome,
+                errors: FieldErrors::new(),
+                done: true,
+            },
+        ),
+        Err(ServiceError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                chrome,
+                errors,
+                done: false,
+            },
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -128,11 +162,32 @@ pub async fn service(
 ) -> Result<Response, WebError> {
     let kind = BusinessKind::from_word(&kind).ok_or(ServiceError::NotFound)?;
     let window = app.window(kind).await?;
-    render(StatusCode::OK, &ServicePage { chrome, title: kind.label().into(), window: Some(window) })
+    render(
+        StatusCode::OK,
+        &ServicePage {
+            chrome,
+            title: kind.label().into(),
+            window: Some(window),
+        },
+    )
 }
 
 /// GET /query/{item}: a query center item.
-pub async fn query(chrome: Chrome, _c: Candidate, Path(item): Path<String>) -> Result<Response, WebError> {
-    let (_, title) = QUERIES.iter().find(|(slug, _)| *slug == item).ok_or(ServiceError::NotFound)?;
-    render(StatusCode::OK, &ServicePage { chrome, title: (*title).into(), window: None })
+pub async fn query(
+    chrome: Chrome,
+    _c: Candidate,
+    Path(item): Path<String>,
+) -> Result<Response, WebError> {
+    let (_, title) = QUERIES
+        .iter()
+        .find(|(slug, _)| *slug == item)
+        .ok_or(ServiceError::NotFound)?;
+    render(
+        StatusCode::OK,
+        &ServicePage {
+            chrome,
+            title: (*title).into(),
+            window: None,
+        },
+    )
 }

@@ -32,17 +32,30 @@ pub struct LoginForm {
 
 /// Where a candidate goes after signing in.
 fn landing(state: &str) -> &'static str {
-    if state == IdentityState::Verified.as_str() { "/center" } else { "/identity" }
+    if state == IdentityState::Verified.as_str() {
+        "/center"
+    } else {
+        "/identity"
+    }
 }
 
 /// GET /: the login, or straight on when already signed in.
-pub async fn show(State(app): State<App>, chrome: Chrome, jar: CookieJar) -> Result<Response, WebError> {
-    if let Some(c) = jar.get(CANDIDATE_COOKIE) {
-        if let Some(s) = app.candidate_session(c.value()).await? {
-            return Ok(Redirect::to(landing(s.identity.as_str())).into_response());
-        }
+pub async fn show(
+    State(app): State<App>,
+    chrome: Chrome,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    if let Some(c) = jar.get(CANDIDATE_COOKIE)
+        && let Some(s) = app.candidate_session(c.value()).await?
+    {
+        return Ok(Redirect::to(landing(s.identity.as_str())).into_response());
     }
-    let page = HomePage { chrome, login: String::new(), message: String::new(), errors: FieldErrors::new() };
+    let page = HomePage {
+        chrome,
+        login: String::new(),
+        message: String::new(),
+        errors: FieldErrors::new(),
+    };
     render(StatusCode::OK, &page)
 }
 
@@ -59,13 +72,30 @@ pub async fn login(
             let jar = jar.add(cookie(&app, CANDIDATE_COOKIE, issued.token, "/"));
             Ok((jar, Redirect::to(landing(&account.identity_state))).into_response())
         }
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Unauthorized { .. } | ServiceError::TooManyRequests { .. })) => {
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Unauthorized { .. }
+            | ServiceError::TooManyRequests { .. }),
+        ) => {
             let errors = e.fields().cloned().unwrap_or_default();
-            let message = if matches!(e, ServiceError::Invalid(_)) { String::new() } else { e.to_string() };
-            let page = HomePage { chrome, login: form.login.trim().to_owned(), message, errors };
+            let message = if matches!(e, ServiceError::Invalid(_)) {
+                String::new()
+            } else {
+                e.to_string()
+            };
+            let page = HomePage {
+                chrome,
+                login: form.login.trim().to_owned(),
+                message,
+                errors,
+            };
             let mut res = render(status_of(&e), &page)?;
-            if let ServiceError::TooManyRequests { retry_after_secs, .. } = e {
-                res.headers_mut().insert(RETRY_AFTER, retry_after_secs.into());
+            if let ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } = e
+            {
+                res.headers_mut()
+                    .insert(RETRY_AFTER, retry_after_secs.into());
             }
             Ok(res)
         }
@@ -86,5 +116,8 @@ pub async fn logout(
     if let Some(c) = jar.get(CANDIDATE_COOKIE) {
         app.end_session(c.value()).await?;
     }
-    Ok((jar.remove(removal(CANDIDATE_COOKIE, "/")), Redirect::to("/")))
+    Ok((
+        jar.remove(removal(CANDIDATE_COOKIE, "/")),
+        Redirect::to("/"),
+    ))
 }

@@ -15,7 +15,9 @@ use crate::service::ServiceError;
 
 /// Renders a template with a status.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, WebError> {
-    let html = page.render().map_err(|e| ServiceError::Internal(e.into()))?;
+    let html = page
+        .render()
+        .map_err(|e| ServiceError::Internal(e.into()))?;
     Ok((status, Html(html)).into_response())
 }
 
@@ -38,7 +40,11 @@ pub struct OptGroup {
 pub fn options(values: &[String], selected: &str) -> Vec<Opt> {
     values
         .iter()
-        .map(|v| Opt { value: v.clone(), label: v.clone(), selected: v == selected })
+        .map(|v| Opt {
+            value: v.clone(),
+            label: v.clone(),
+            selected: v == selected,
+        })
         .collect()
 }
 

@@ -72,8 +72,14 @@ impl NewPage {
 
 /// GET /register/new.
 pub async fn new_form(State(app): State<App>, chrome: Chrome) -> Result<Response, WebError> {
-    let form = NewRegistration { ethnicity: "汉族".into(), ..Default::default() };
-    render(StatusCode::OK, &NewPage::new(&app, chrome, form, FieldErrors::new()))
+    let form = NewRegistration {
+        ethnicity: "汉族".into(),
+        ..Default::default()
+    };
+    render(
+        StatusCode::OK,
+        &NewPage::new(&app, chrome, form, FieldErrors::new()),
+    )
 }
 
 /// The new candidate's form, with the repeated password.
@@ -94,7 +100,10 @@ pub async fn new_submit(
 ) -> Result<Response, WebError> {
     let mut input = form.registration;
     let result = if input.password != form.password_confirm {
-        Err(ServiceError::field("password_confirm", "两次输入的密码不一致"))
+        Err(ServiceError::field(
+            "password_confirm",
+            "两次输入的密码不一致",
+        ))
     } else {
         app.register_new(&input).await
     };
@@ -106,7 +115,10 @@ pub async fn new_submit(
         }
         Err(ServiceError::Invalid(errors)) => {
             input.password.clear();
-            render(StatusCode::UNPROCESSABLE_ENTITY, &NewPage::new(&app, chrome, input, errors))
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPage::new(&app, chrome, input, errors),
+            )
         }
         Err(e) => Err(e.into()),
     }
@@ -163,14 +175,18 @@ pub async fn enrolled_submit(
     if form.step != "password" {
         return match app.match_enrolled(&form.id_number, &form.name).await {
             Ok(_) => render(StatusCode::OK, &page("password", FieldErrors::new())),
-            Err(e @ ServiceError::Invalid(_)) => {
-                render(status_of(&e), &page("match", e.fields().cloned().unwrap_or_default()))
-            }
+            Err(e @ ServiceError::Invalid(_)) => render(
+                status_of(&e),
+                &page("match", e.fields().cloned().unwrap_or_default()),
+            ),
             Err(e) => Err(e.into()),
         };
     }
     let result = if form.password != form.password_confirm {
-        Err(ServiceError::field("password_confirm", "两次输入的密码不一致"))
+        Err(ServiceError::field(
+            "password_confirm",
+            "两次输入的密码不一致",
+        ))
     } else {
         let input = EnrolledRegistration {
             id_number: form.id_number.clone(),
@@ -187,7 +203,11 @@ pub async fn enrolled_submit(
         }
         Err(ServiceError::Invalid(errors)) => {
             // A record problem sends the candidate back to the first step.
-            let step = if errors.has("id_number") || errors.has("name") { "match" } else { "password" };
+            let step = if errors.has("id_number") || errors.has("name") {
+                "match"
+            } else {
+                "password"
+            };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page(step, errors))
         }
         Err(e) => Err(e.into()),
