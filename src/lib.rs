@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod media;
 pub mod province;
 pub mod service;
 pub mod startup;

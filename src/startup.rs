@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::crypto::Keys;
 use crate::province::Province;
 use crate::service::App;
-use crate::storage::Db;
+use crate::storage::{Db, FileStore};
 
 /// Opens storage, keys and province data, and assembles the services.
 pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
@@ -35,7 +35,9 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
     let db = Db::connect(&config.database_url(), config.database_max_connections)
         .await
         .context("cannot open the database")?;
-    let app = App::new(db, keys, province, clock, config);
+    let files = FileStore::local(&config.data_dir.join("files"))
+        .context("cannot open the file directory")?;
+    let app = App::new(db, files, keys, province, clock, config);
     app.seed_registration_points()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

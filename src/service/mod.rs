@@ -5,6 +5,7 @@ mod accounts;
 pub mod demo;
 mod error;
 mod passwords;
+mod photos;
 mod sessions;
 mod staff;
 mod throttle;
@@ -21,13 +22,14 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::province::Province;
-use crate::storage::Db;
+use crate::storage::{Db, FileStore};
 
 pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use passwords::Passwords;
+pub use photos::StoredPhoto;
 pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
 pub use windows::WindowView;
@@ -44,6 +46,9 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub config: Config,
     pub passwords: Passwords,
+    pub files: FileStore,
+    /// Bounds photo decoding to the cores, so uploads never starve page loads.
+    image_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -58,6 +63,7 @@ impl App {
     /// Assembles the services of a node.
     pub fn new(
         db: Db,
+        files: FileStore,
         keys: Keys,
         province: Province,
         clock: Arc<dyn Clock>,
@@ -75,6 +81,8 @@ impl App {
             clock,
             config,
             passwords: Passwords::new(cores),
+            files,
+            image_permits: tokio::sync::Semaphore::new(cores),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }))
     }

@@ -4,6 +4,7 @@
 
 mod audit;
 mod candidates;
+mod files;
 mod records;
 mod sessions;
 mod staff;
@@ -19,6 +20,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::AuditEntry;
 pub use candidates::{CandidateRow, NewCandidateRow};
+pub use files::{FileRow, FileStore};
 pub use records::{ExamCandidateRow, NewResultRow, PointRow};
 pub use sessions::SessionRow;
 pub use staff::{NewStaffRow, StaffRow};

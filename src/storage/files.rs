@@ -1,0 +1,116 @@
+//! File objects (photos and thumbnails) behind one interface, and their rows.
+//! Keys are generated ASCII names, never derived from what the uploader sent.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use sqlx::Row;
+
+use super::{Db, DbResult};
+
+/// Where file objects live: a local directory by default.
+#[derive(Clone)]
+pub struct FileStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// A stored file's row.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub id: String,
+    pub object_key: String,
+    pub thumb_key: String,
+    pub byte_size: i64,
+    pub width: i64,
+    pub height: i64,
+    pub sharpness: i64,
+}
+
+impl FileStore {
+    /// A store in a local directory (created if missing).
+    pub fn local(root: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        let fs = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
+        Ok(Self {
+            store: Arc::new(fs),
+        })
+    }
+
+    /// Writes an object whole (a reader never sees half of it).
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> object_store::Result<()> {
+        self.store
+            .put(&ObjectPath::from(key), PutPayload::from(bytes))
+            .await
+            .map(|_| ())
+    }
+
+    /// Reads an object.
+    pub async fn get(&self, key: &str) -> object_store::Result<Bytes> {
+        self.store.get(&ObjectPath::from(key)).await?.bytes().await
+    }
+
+    /// Removes an object; a missing one is not an error.
+    pub async fn delete(&self, key: &str) -> object_store::Result<()> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Err(object_store::Error::NotFound { .. }) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl Db {
+    /// Records a file whose objects are complete.
+    pub async fn insert_file(&self, f: &FileRow, now: i64) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO files (id, object_key, thumb_key, byte_size, width, height, sharpness, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&f.id)
+        .bind(&f.object_key)
+        .bind(&f.thumb_key)
+        .bind(f.byte_size)
+        .bind(f.width)
+        .bind(f.height)
+        .bind(f.sharpness)
+        .bind(now)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
+    /// A file's row.
+    pub async fn file(&self, id: &str) -> DbResult<Option<FileRow>> {
+        let row = sqlx::query(
+            "SELECT id, object_key, thumb_key, byte_size, width, height, sharpness FROM files \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(FileRow {
+                id: r.try_get("id")?,
+                object_key: r.try_get("object_key")?,
+                thumb_key: r.try_get("thumb_key")?,
+                byte_size: r.try_get("byte_size")?,
+                width: r.try_get("width")?,
+                height: r.try_get("height")?,
+                sharpness: r.try_get("sharpness")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Removes a file's row.
+    pub async fn delete_file(&self, id: &str) -> DbResult<()> {
+        sqlx::query("DELETE FROM files WHERE id = $1")
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
+}
