@@ -117,6 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure returns its own error type
     fn file_then_environment_and_unknown_keys_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -6,10 +6,12 @@ pub mod auth;
 mod catalog;
 pub mod error;
 mod staff;
+mod transfer;
 
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -27,6 +29,11 @@ use crate::service::App;
         accounts::me, accounts::change_password,
         catalog::windows, catalog::transfer_reasons, catalog::lists,
         staff::login, staff::logout, staff::me,
+        transfer::eligibility, transfer::list, transfer::create, transfer::show, transfer::update,
+        transfer::add_material, transfer::delete_material, transfer::submit, transfer::reopen,
+        transfer::target_specialty, transfer::confirmation_photo, transfer::confirm,
+        transfer::image, transfer::queue, transfer::staff_show, transfer::staff_image,
+        transfer::decide, transfer::notices,
     ),
     modifiers(&BearerAuth),
 )]
@@ -53,6 +60,10 @@ pub fn openapi_json() -> &'static str {
             .expect("the OpenAPI document serialises")
     })
 }
+
+/// Largest upload body read: a little over the 6 MB photo limit, so that a file
+/// just over it gets the photo rules' message rather than a bare 413.
+const UPLOAD_LIMIT: usize = 6 * 1024 * 1024 + 64 * 1024;
 
 /// Routes under /api.
 pub fn router() -> Router<App> {
@@ -82,5 +93,46 @@ pub fn router() -> Router<App> {
             post(staff::login).delete(staff::logout),
         )
         .route("/v1/staff/me", get(staff::me))
+        .route("/v1/me/notices", get(transfer::notices))
+        .route(
+            "/v1/transfer-outs",
+            get(transfer::list).post(transfer::create),
+        )
+        .route("/v1/transfer-outs/eligibility", get(transfer::eligibility))
+        .route(
+            "/v1/transfer-outs/{id}",
+            get(transfer::show).put(transfer::update),
+        )
+        .route(
+            "/v1/transfer-outs/{id}/materials/{kind}",
+            put(transfer::add_material)
+                .delete(transfer::delete_material)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/v1/transfer-outs/{id}/submit", post(transfer::submit))
+        .route("/v1/transfer-outs/{id}/reopen", post(transfer::reopen))
+        .route(
+            "/v1/transfer-outs/{id}/target-specialty",
+            put(transfer::target_specialty),
+        )
+        .route(
+            "/v1/transfer-outs/{id}/confirmation-photos/{kind}",
+            put(transfer::confirmation_photo).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/v1/transfer-outs/{id}/confirm", post(transfer::confirm))
+        .route(
+            "/v1/transfer-outs/{id}/files/{file_id}",
+            get(transfer::image),
+        )
+        .route("/v1/staff/transfer-outs", get(transfer::queue))
+        .route("/v1/staff/transfer-outs/{id}", get(transfer::staff_show))
+        .route(
+            "/v1/staff/transfer-outs/{id}/files/{file_id}",
+            get(transfer::staff_image),
+        )
+        .route(
+            "/v1/staff/transfer-outs/{id}/decision",
+            post(transfer::decide),
+        )
         .fallback(error::not_found)
 }

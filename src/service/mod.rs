@@ -9,6 +9,7 @@ mod photos;
 mod sessions;
 mod staff;
 mod throttle;
+mod transfer;
 mod windows;
 
 use std::net::IpAddr;
@@ -32,6 +33,10 @@ pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
+pub use transfer::{
+    CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
+    TargetSpecialty, TransferForm, TransferView,
+};
 pub use windows::WindowView;
 
 /// Everything a request may need, shared by every handler of a node.

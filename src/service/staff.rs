@@ -275,12 +275,22 @@ impl App {
     }
 
     /// A fresh second-factor secret for an enrolling admin.
-    pub fn begin_totp_enrolment(&self, session: &StaffSession) -> ServiceResult<TotpEnrolment> {
-        let secret = Secret::generate_secret();
-        let bytes = secret
+    ///
+    /// With `sealed` (the form of a mistyped code), the secret already shown is
+    /// kept, so the authenticator app need not scan again.
+    pub fn begin_totp_enrolment(
+        &self,
+        session: &StaffSession,
+        sealed: Option<&str>,
+    ) -> ServiceResult<TotpEnrolment> {
+        let label = format!("totp-pending:{}", session.staff.id);
+        let encoded = match sealed.and_then(|s| self.keys.decrypt(&label, s).ok()) {
+            Some(known) => known,
+            None => Secret::generate_secret().to_encoded().to_string(),
+        };
+        let bytes = Secret::Encoded(encoded.clone())
             .to_bytes()
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("{e:?}")))?;
-        let encoded = secret.to_encoded().to_string();
         let t = totp(
             bytes,
             &self.province.info.platform_name,

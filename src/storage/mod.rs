@@ -9,6 +9,7 @@ mod records;
 mod sessions;
 mod staff;
 mod throttle;
+mod transfer;
 mod windows;
 
 use std::str::FromStr;
@@ -25,6 +26,7 @@ pub use records::{ExamCandidateRow, NewResultRow, PointRow};
 pub use sessions::SessionRow;
 pub use staff::{NewStaffRow, StaffRow};
 pub use throttle::Throttle;
+pub use transfer::{StateChange, TransferImageRow, TransferRow};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

@@ -201,3 +201,84 @@ impl Db {
         .transpose()
     }
 }
+
+impl Db {
+    /// The exam record of a 准考证号.
+    pub async fn exam_candidate(&self, ticket: &str) -> DbResult<Option<ExamCandidateRow>> {
+        let row = sqlx::query(
+            "SELECT ticket, id_number_enc, id_number_idx, name, gender, specialty_code, city, \
+             county, status, transfer_in_date FROM exam_candidates WHERE ticket = $1",
+        )
+        .bind(ticket)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(ExamCandidateRow {
+                ticket: r.try_get("ticket")?,
+                id_number_enc: r.try_get("id_number_enc")?,
+                id_number_idx: r.try_get("id_number_idx")?,
+                name: r.try_get("name")?,
+                gender: r.try_get("gender")?,
+                specialty_code: r.try_get("specialty_code")?,
+                city: r.try_get("city")?,
+                county: r.try_get("county")?,
+                status: r.try_get("status")?,
+                transfer_in_date: r.try_get("transfer_in_date")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The passed courses of a 准考证号, with the course facts, by date passed.
+    pub async fn passed_courses(
+        &self,
+        ticket: &str,
+    ) -> DbResult<Vec<crate::domain::eligibility::PassedCourse>> {
+        let rows = sqlx::query(
+            "SELECT r.course_code, c.name, c.credits, c.kind, c.theory_course, r.score, \
+             r.passed_year, r.passed_month, r.by_exemption FROM results r \
+             JOIN courses c ON c.code = r.course_code WHERE r.ticket = $1 \
+             ORDER BY r.passed_year, r.passed_month, r.course_code",
+        )
+        .bind(ticket)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::domain::eligibility::PassedCourse {
+                    code: r.try_get("course_code")?,
+                    name: r.try_get("name")?,
+                    credits: r.try_get("credits")?,
+                    kind: r.try_get("kind")?,
+                    theory_course: r.try_get("theory_course")?,
+                    score: r.try_get("score")?,
+                    passed_year: r.try_get("passed_year")?,
+                    passed_month: r.try_get("passed_month")?,
+                    by_exemption: r.try_get::<i64, _>("by_exemption")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The course codes of a specialty's plan.
+    pub async fn plan_courses(&self, specialty: &str) -> DbResult<Vec<String>> {
+        let rows = sqlx::query("SELECT course_code FROM plan_courses WHERE specialty_code = $1")
+            .bind(specialty)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| r.try_get("course_code")).collect()
+    }
+
+    /// Adds a course to a specialty's plan.
+    pub async fn add_plan_course(&self, specialty: &str, course: &str) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO plan_courses (specialty_code, course_code) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(specialty)
+        .bind(course)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+}

@@ -4,3 +4,5 @@
 mod harness;
 
 mod accounts_api;
+mod admin_pages;
+mod pages;

@@ -14,7 +14,9 @@ use crate::service::{
     App, FieldErrors, NewStaff, ServiceError, StaffLogin, StaffLoginOutcome, StaffView,
 };
 use crate::web::auth::{EnrollingStaff, Staff};
-use crate::web::context::{Chrome, ClientIp, CsrfForm, STAFF_COOKIE, cookie, removal};
+use crate::web::context::{
+    Chrome, ClientIp, CsrfForm, STAFF_COOKIE, VISITOR_COOKIE, cookie, removal,
+};
 use crate::web::error::WebError;
 
 #[derive(askama::Template)]
@@ -122,10 +124,13 @@ pub async fn logout(
     if let Some(c) = jar.get(STAFF_COOKIE) {
         app.end_session(c.value()).await?;
     }
-    Ok((
-        jar.remove(removal(STAFF_COOKIE, "/admin")),
-        Redirect::to("/admin"),
-    ))
+    let jar = jar.remove(removal(STAFF_COOKIE, "/admin")).add(cookie(
+        &app,
+        VISITOR_COOKIE,
+        crate::crypto::random_token(),
+        "/",
+    ));
+    Ok((jar, Redirect::to("/admin")))
 }
 
 #[derive(askama::Template)]
@@ -142,9 +147,10 @@ fn totp_page(
     app: &App,
     chrome: Chrome,
     session: &crate::service::StaffSession,
+    sealed: Option<&str>,
     errors: FieldErrors,
 ) -> Result<TotpPage, WebError> {
-    let e = app.begin_totp_enrolment(session)?;
+    let e = app.begin_totp_enrolment(session, sealed)?;
     let qr = qrcode::QrCode::new(e.otpauth_url.as_bytes())
         .map_err(|err| ServiceError::Internal(anyhow::anyhow!("qr: {err}")))?;
     let qr_svg = qr
@@ -168,7 +174,7 @@ pub async fn totp_form(
 ) -> Result<Response, WebError> {
     render(
         StatusCode::OK,
-        &totp_page(&app, chrome, &session, FieldErrors::new())?,
+        &totp_page(&app, chrome, &session, None, FieldErrors::new())?,
     )
 }
 
@@ -198,7 +204,7 @@ pub async fn totp_submit(
         }
         Err(ServiceError::Invalid(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &totp_page(&app, chrome, &session, errors)?,
+            &totp_page(&app, chrome, &session, Some(&form.sealed), errors)?,
         ),
         Err(e) => Err(e.into()),
     }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::{render, status_of};
 use crate::domain::IdentityState;
 use crate::service::{App, FieldErrors, ServiceError};
-use crate::web::context::{CANDIDATE_COOKIE, Chrome, ClientIp, CsrfForm, cookie, removal};
+use crate::web::context::{
+    CANDIDATE_COOKIE, Chrome, ClientIp, CsrfForm, VISITOR_COOKIE, cookie, removal,
+};
 use crate::web::error::WebError;
 
 #[derive(askama::Template)]
@@ -116,8 +118,12 @@ pub async fn logout(
     if let Some(c) = jar.get(CANDIDATE_COOKIE) {
         app.end_session(c.value()).await?;
     }
-    Ok((
-        jar.remove(removal(CANDIDATE_COOKIE, "/")),
-        Redirect::to("/"),
-    ))
+    // A fresh visitor cookie, so a form token from before sign-in dies too.
+    let jar = jar.remove(removal(CANDIDATE_COOKIE, "/")).add(cookie(
+        &app,
+        VISITOR_COOKIE,
+        crate::crypto::random_token(),
+        "/",
+    ));
+    Ok((jar, Redirect::to("/")))
 }
