@@ -51,6 +51,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(app.clone()));
+    let transfer_jobs = tokio::spawn(transfer_jobs(app.clone()));
     let router = crate::web::router(app.clone());
     axum::serve(
         listener,
@@ -59,6 +60,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await?;
     sweeper.abort();
+    transfer_jobs.abort();
     app.db.close().await;
     Ok(())
 }
@@ -71,6 +73,19 @@ async fn sweep_sessions(app: App) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
+
+/// Abandons unconfirmed transfer-outs of closed windows and sends reminders. Every
+/// node runs it; guarded updates make each change happen once. Reads never wait
+/// for it: an unconfirmed application of a closed window reads as abandoned.
+async fn transfer_jobs(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.run_transfer_jobs().await {
+            tracing::warn!(error = %e, "transfer-out job failed");
         }
     }
 }

@@ -125,6 +125,7 @@ impl App {
             self.db
                 .upsert_course(code, name, *credits, kind, *theory)
                 .await?;
+            self.db.add_plan_course(SPECIALTIES[0].0, code).await?;
         }
 
         let people: &[DemoPerson] = &[
