@@ -33,6 +33,9 @@ pub struct Config {
     /// Login attempts one address may make per minute (a school or carrier may put
     /// thousands of candidates behind one address).
     pub login_attempts_per_address_per_minute: u32,
+    /// Font files for the 登记表 PDF (a CJK font); empty: Debian's Noto CJK or
+    /// WenQuanYi Micro Hei where installed.
+    pub pdf_fonts: Vec<PathBuf>,
 }
 
 /// Log line format.
@@ -56,6 +59,7 @@ impl Default for Config {
             database_max_connections: 16,
             log_format: LogFormat::Text,
             login_attempts_per_address_per_minute: 600,
+            pdf_fonts: vec![],
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod media;
+pub mod pdf;
 pub mod province;
 pub mod service;
 pub mod startup;

@@ -37,7 +37,14 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
         .context("cannot open the database")?;
     let files = FileStore::local(&config.data_dir.join("files"))
         .context("cannot open the file directory")?;
-    let app = App::new(db, files, keys, province, clock, config);
+    let pdf = match crate::pdf::FormRenderer::new(&config.pdf_fonts) {
+        Ok(r) => Some(Arc::new(r)),
+        Err(e) => {
+            tracing::warn!(error = %e, "登记表PDF cannot be rendered on this node");
+            None
+        }
+    };
+    let app = App::new(db, files, pdf, keys, province, clock, config);
     app.seed_registration_points()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -142,7 +142,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     let Json(input) = body?;
 
-    app.change_password(&s, &input.current_password, &input.new_password)
+    app.change_password(&s, &input.current_password, &input.new_password, None)
         .await?;
 
     Ok(StatusCode::NO_CONTENT)

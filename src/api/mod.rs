@@ -8,6 +8,9 @@ pub mod error;
 mod staff;
 mod transfer;
 
+/// Response helpers the pages share with the API.
+pub use transfer::{ImageQuery, jpeg, pdf};
+
 use std::sync::OnceLock;
 
 use axum::Router;
@@ -33,7 +36,7 @@ use crate::service::App;
         transfer::add_material, transfer::delete_material, transfer::submit, transfer::reopen,
         transfer::target_specialty, transfer::confirmation_photo, transfer::confirm,
         transfer::image, transfer::queue, transfer::staff_show, transfer::staff_image,
-        transfer::decide, transfer::notices,
+        transfer::decide, transfer::notices, transfer::form_pdf, transfer::staff_form_pdf,
     ),
     modifiers(&BearerAuth),
 )]
@@ -120,6 +123,11 @@ pub fn router() -> Router<App> {
             put(transfer::confirmation_photo).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/v1/transfer-outs/{id}/confirm", post(transfer::confirm))
+        .route("/v1/transfer-outs/{id}/form.pdf", get(transfer::form_pdf))
+        .route(
+            "/v1/staff/transfer-outs/{id}/form.pdf",
+            get(transfer::staff_form_pdf),
+        )
         .route(
             "/v1/transfer-outs/{id}/files/{file_id}",
             get(transfer::image),

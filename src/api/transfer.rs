@@ -331,3 +331,46 @@ pub async fn notices(
             .collect(),
     ))
 }
+
+/// Serves a PDF as a download.
+pub fn pdf(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "private, no-store"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"transfer-out-form.pdf\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/transfer-outs/{id}/form.pdf", tag = "transfer-out",
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody)))]
+/// 下载登记表PDF: the A3 转考（转出）登记表, once the application is submitted.
+pub async fn form_pdf(
+    State(app): State<App>,
+    ApiCandidate(s): ApiCandidate,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = app.own_transfer(&s, &id).await?;
+    Ok(pdf(app.form_pdf(&row).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/staff/transfer-outs/{id}/form.pdf", tag = "staff",
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ApiErrorBody)))]
+/// The 登记表 of an application within the reviewer's scope.
+pub async fn staff_form_pdf(
+    State(app): State<App>,
+    ApiStaff(staff): ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = app.scoped_transfer(&staff, &id).await?;
+    Ok(pdf(app.form_pdf(&row).await?))
+}

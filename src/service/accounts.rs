@@ -26,6 +26,9 @@ pub struct NewRegistration {
     pub email: String,
     #[serde(skip_serializing)]
     pub password: String,
+    /// The password typed again (pages); when given it must match.
+    #[serde(skip_serializing)]
+    pub password_confirm: Option<String>,
     /// 民族, e.g. 汉族
     pub ethnicity: String,
     /// 户口性质: 城镇 or 农村
@@ -51,6 +54,9 @@ pub struct EnrolledRegistration {
     /// The new password; without it only the match is checked.
     #[serde(skip_serializing)]
     pub password: Option<String>,
+    /// The password typed again (pages); when given it must match.
+    #[serde(skip_serializing)]
+    pub password_confirm: Option<String>,
 }
 
 /// A created account.
@@ -92,6 +98,13 @@ pub struct Profile {
 }
 
 const LOGIN_FAILED: &str = "身份证号/准考证号或密码错误";
+
+/// Records a mismatch between a password and its repetition, when one was typed.
+fn confirm(e: &mut FieldErrors, password: &str, repeated: Option<&str>) {
+    if repeated.is_some_and(|r| r != password) {
+        e.add("password_confirm", "两次输入的密码不一致");
+    }
+}
 
 impl App {
     fn pick(
@@ -174,6 +187,7 @@ impl App {
                 e.add("id_number", "您已有准考证号，请选择“在籍考生”注册");
             }
         }
+        confirm(&mut e, &input.password, input.password_confirm.as_deref());
         e.into_result()?;
         let (Some(name), Some(id), Some(phone), Some(password), Some((city, county))) =
             (name, id, phone, password, place)
@@ -272,8 +286,11 @@ impl App {
         let id = ResidentId::parse(&input.id_number, self.clock.today())
             .map_err(|e| ServiceError::field("id_number", e.to_string()))?;
         let raw = input.password.as_deref().unwrap_or("");
-        let password = NewPassword::parse(raw, Some(&id), None)
-            .map_err(|e| ServiceError::field("password", e.to_string()))?;
+        let mut e = FieldErrors::new();
+        let password = e.check("password", NewPassword::parse(raw, Some(&id), None));
+        confirm(&mut e, raw, input.password_confirm.as_deref());
+        e.into_result()?;
+        let password = password.expect("checked above");
         let row = NewCandidateRow {
             id: new_id(),
             kind: CandidateKind::Enrolled.as_str().into(),
@@ -353,6 +370,7 @@ impl App {
         session: &CandidateSession,
         current: &str,
         new: &str,
+        new_confirm: Option<&str>,
     ) -> ServiceResult<()> {
         let c = &session.candidate;
         let ok = self
@@ -373,6 +391,9 @@ impl App {
             Some(p) => Phone::parse(&self.keys.decrypt("phone", p)?).ok(),
             None => None,
         };
+        if new_confirm.is_some_and(|r| r != new) {
+            e.add("new_password_confirm", "两次输入的新密码不一致");
+        }
         let new = e.check(
             "new_password",
             NewPassword::parse(new, id.as_ref(), phone.as_ref()),

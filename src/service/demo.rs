@@ -94,6 +94,21 @@ type DemoStaffSeed = (
     Option<&'static str>,
 );
 
+/// Telephone area codes of the Shanxi cities, for the sample contacts.
+const DEMO_AREA_CODES: &[(&str, &str)] = &[
+    ("1401", "0351"),
+    ("1402", "0352"),
+    ("1403", "0353"),
+    ("1404", "0355"),
+    ("1405", "0356"),
+    ("1406", "0349"),
+    ("1407", "0354"),
+    ("1408", "0359"),
+    ("1409", "0350"),
+    ("1410", "0357"),
+    ("1411", "0358"),
+];
+
 fn password() -> String {
     let tail: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
@@ -317,12 +332,33 @@ impl App {
         for (kind, start, end) in windows {
             self.set_window(kind, start, end).await?;
         }
+        self.seed_demo_contacts().await?;
 
         let json = serde_json::to_string_pretty(&out)
             .map_err(|e| super::ServiceError::Internal(e.into()))?;
         std::fs::write(data_dir.join("demo-accounts.json"), json)
             .map_err(|e| super::ServiceError::Internal(e.into()))?;
         Ok(Some(out))
+    }
+
+    /// Sample 联系方式 of the city offices: real area codes, placeholder numbers
+    /// and addresses, to be replaced by the province admin.
+    async fn seed_demo_contacts(&self) -> ServiceResult<()> {
+        for city in &self.province.cities {
+            let area = DEMO_AREA_CODES
+                .iter()
+                .find(|(code, _)| *code == city.code)
+                .map_or("0351", |(_, area)| *area);
+            self.db
+                .set_city_contact(&crate::storage::ContactRow {
+                    city: city.code.clone(),
+                    office: format!("{}招生考试中心自考办（示例）", city.name),
+                    address: format!("{}示例路1号（示例地址）", city.name),
+                    phone: format!("{area}-0000000"),
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Makes sure every county has a registration point to scope staff to; the

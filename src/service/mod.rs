@@ -2,8 +2,10 @@
 //! rules and the storage. Handlers parse, call one service function, and render.
 
 mod accounts;
+mod contacts;
 pub mod demo;
 mod error;
+mod form_pdf;
 mod passwords;
 mod photos;
 mod sessions;
@@ -28,7 +30,9 @@ use crate::storage::{Db, FileStore};
 pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
+pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use form_pdf::{FormVerification, form_hash};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
@@ -52,6 +56,8 @@ pub struct Inner {
     pub config: Config,
     pub passwords: Passwords,
     pub files: FileStore,
+    /// The 登记表 renderer; absent when no CJK font was found at start.
+    pub pdf: Option<Arc<crate::pdf::FormRenderer>>,
     /// Bounds photo decoding to the cores, so uploads never starve page loads.
     image_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -69,6 +75,7 @@ impl App {
     pub fn new(
         db: Db,
         files: FileStore,
+        pdf: Option<Arc<crate::pdf::FormRenderer>>,
         keys: Keys,
         province: Province,
         clock: Arc<dyn Clock>,
@@ -87,6 +94,7 @@ impl App {
             config,
             passwords: Passwords::new(cores),
             files,
+            pdf,
             image_permits: tokio::sync::Semaphore::new(cores),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }))

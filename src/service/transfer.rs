@@ -527,6 +527,15 @@ impl App {
         if !allowed(state) {
             return Err(transition(err));
         }
+        if state == TransferState::ConfirmationRejected {
+            // After a second rejection nothing of the confirmation may change.
+            let earlier = self
+                .window_applications(&row.candidate_id, row.window_start)
+                .await?;
+            if earlier.iter().map(|t| t.rejections).sum::<i64>() >= 2 {
+                return Err(transition(TransitionError::NoMoreTries));
+            }
+        }
         self.open_transfer_window().await?;
         Ok(state)
     }
@@ -1053,7 +1062,9 @@ impl App {
                 .await?;
             tracing::info!(application = %id, "transfer-out abandoned at window close");
         }
-        for days in [3, 1] {
+        // The nearer reminder first, so a job that first runs within a day of the
+        // close sends only that one.
+        for days in [1, 3] {
             for (candidate, end) in self.db.take_due_reminders(now, days).await? {
                 let text = format!(
                     "提醒：转考申请将于{}结束，您的省际转出申请尚未完成线上确认，逾期视为自动放弃",

@@ -78,14 +78,27 @@ impl App {
     ) -> ServiceResult<()> {
         let w =
             Window::new(kind, start, end).map_err(|e| ServiceError::field("end", e.to_string()))?;
+        let now = micros(self.clock.now());
+        let previous = self
+            .db
+            .windows()
+            .await?
+            .into_iter()
+            .find(|(k, _, _)| k == kind.as_str());
         self.db
-            .set_window(
-                kind.as_str(),
-                micros(w.start),
-                micros(w.end),
-                micros(self.clock.now()),
-            )
+            .set_window(kind.as_str(), micros(w.start), micros(w.end), now)
             .await?;
+        // Changing a window that has not closed yet edits that window: its
+        // applications follow the new dates. A window that had closed is
+        // replaced by a new one, and its applications stay with the old.
+        if let Some((_, old_start, old_end)) = previous
+            && kind == BusinessKind::Transfer
+            && now < old_end
+        {
+            self.db
+                .retime_transfers(old_start, micros(w.start), micros(w.end))
+                .await?;
+        }
         Ok(())
     }
 }

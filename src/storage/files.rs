@@ -105,6 +105,14 @@ impl Db {
         .transpose()
     }
 
+    /// How many file rows there are.
+    pub async fn count_files(&self) -> DbResult<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM files")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")
+    }
+
     /// Removes a file's row.
     pub async fn delete_file(&self, id: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM files WHERE id = $1")

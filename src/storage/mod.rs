@@ -4,6 +4,7 @@
 
 mod audit;
 mod candidates;
+mod contacts;
 mod files;
 mod records;
 mod sessions;
@@ -21,6 +22,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::AuditEntry;
 pub use candidates::{CandidateRow, NewCandidateRow};
+pub use contacts::ContactRow;
 pub use files::{FileRow, FileStore};
 pub use records::{ExamCandidateRow, NewResultRow, PointRow};
 pub use sessions::SessionRow;

@@ -247,6 +247,19 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Moves the applications of one window to its new dates.
+    pub async fn retime_transfers(&self, old_start: i64, start: i64, end: i64) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE transfer_outs SET window_start = $1, window_end = $2 WHERE window_start = $3",
+        )
+        .bind(start)
+        .bind(end)
+        .bind(old_start)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
+
     /// Draft and unconfirmed applications whose window has closed become
     /// abandoned; returns the ids changed (each by exactly one caller).
     pub async fn abandon_closed_transfers(&self, now: i64) -> DbResult<Vec<(String, String)>> {

@@ -10,7 +10,7 @@ pub mod pages;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +48,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/services/{kind}", get(pages::center::service))
         .route("/query/{item}", get(pages::center::query))
+        .route("/verify/{id}/{hash}", get(pages::verify::show))
         .route("/admin", get(pages::admin::login_form))
         .route("/admin/login", post(pages::admin::login))
         .route("/admin/logout", post(pages::admin::logout))
@@ -60,6 +61,7 @@ pub fn router(app: App) -> Router {
             "/admin/staff",
             get(pages::admin::staff).post(pages::admin::staff_create),
         )
+        .merge(transfer_routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
 
@@ -126,6 +128,54 @@ pub fn router(app: App) -> Router {
         ));
     }
     router.with_state(app)
+}
+
+/// 省际转出: the candidate's pages, 联系方式, and the city office's review.
+fn transfer_routes() -> Router<App> {
+    use pages::{confirm, contacts, materials, review, transfer};
+    let upload = || DefaultBodyLimit::max(materials::UPLOAD_LIMIT);
+    Router::new()
+        .route("/transfer", get(transfer::entry))
+        .route(
+            "/transfer/new",
+            get(transfer::new_form).post(transfer::create),
+        )
+        .route("/transfer/{id}", get(transfer::details))
+        .route(
+            "/transfer/{id}/edit",
+            get(transfer::edit_form).post(transfer::update),
+        )
+        .route("/transfer/{id}/reopen", post(transfer::reopen))
+        .route("/transfer/{id}/materials", get(materials::show))
+        .route(
+            "/transfer/{id}/materials/{kind}",
+            post(materials::upload).layer(upload()),
+        )
+        .route(
+            "/transfer/{id}/materials/{image_id}/delete",
+            post(materials::delete),
+        )
+        .route("/transfer/{id}/submit", post(materials::submit))
+        .route(
+            "/transfer/{id}/confirm",
+            get(confirm::show).post(confirm::confirm),
+        )
+        .route(
+            "/transfer/{id}/target-specialty",
+            post(confirm::target_specialty),
+        )
+        .route(
+            "/transfer/{id}/confirmation-photos/{kind}",
+            post(confirm::photo).layer(upload()),
+        )
+        .route("/transfer/{id}/files/{file_id}", get(transfer::image))
+        .route("/transfer/{id}/form.pdf", get(transfer::form_pdf))
+        .route("/contacts", get(contacts::show))
+        .route("/admin/transfers", get(review::queue))
+        .route("/admin/transfers/{id}", get(review::show))
+        .route("/admin/transfers/{id}/decision", post(review::decide))
+        .route("/admin/transfers/{id}/files/{file_id}", get(review::image))
+        .route("/admin/transfers/{id}/form.pdf", get(review::form_pdf))
 }
 
 /// The stylesheet and images, built into the binary.

@@ -1,8 +1,12 @@
 //! Integration tests: each starts the real server on port 0 with a fresh database,
 //! once on SQLite and once on PostgreSQL.
 
+mod fixtures;
 mod harness;
 
 mod accounts_api;
 mod admin_pages;
+mod form_pdf;
 mod pages;
+mod transfer_api;
+mod transfer_pages;

@@ -218,6 +218,8 @@ struct HomePage {
     role_label: String,
     scope_label: String,
     is_admin: bool,
+    /// City offices and province admins review transfer-out applications.
+    reviews: bool,
 }
 
 /// GET /admin/home.
@@ -232,6 +234,7 @@ pub async fn home(
         role_label: s.role.label().into(),
         scope_label: app.scope_label(&s.scope),
         is_admin: s.role == Role::ProvinceAdmin,
+        reviews: matches!(s.role, Role::ProvinceAdmin | Role::CityOffice),
     };
     render(StatusCode::OK, &page)
 }

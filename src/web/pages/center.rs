@@ -32,6 +32,8 @@ struct CenterPage {
     profile: Profile,
     windows: Vec<WindowView>,
     queries: &'static [(&'static str, &'static str)],
+    /// 消息: (text, time), newest first.
+    notices: Vec<(String, String)>,
 }
 
 /// GET /center.
@@ -42,6 +44,7 @@ pub async fn center(
 ) -> Result<Response, WebError> {
     let profile = app.profile(&session)?;
     let windows = app.windows().await?;
+    let notices = app.notices(&session).await?;
     render(
         StatusCode::OK,
         &CenterPage {
@@ -49,6 +52,7 @@ pub async fn center(
             profile,
             windows,
             queries: QUERIES,
+            notices,
         },
     )
 }
@@ -115,15 +119,14 @@ pub async fn password_submit(
     Candidate(session): Candidate,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let result = if form.new_password != form.new_password_confirm {
-        Err(ServiceError::field(
-            "new_password_confirm",
-            "两次输入的新密码不一致",
-        ))
-    } else {
-        app.change_password(&session, &form.current_password, &form.new_password)
-            .await
-    };
+    let result = app
+        .change_password(
+            &session,
+            &form.current_password,
+            &form.new_password,
+            Some(&form.new_password_confirm),
+        )
+        .await;
     match result {
         Ok(()) => render(
             StatusCode::OK,

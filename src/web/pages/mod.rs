@@ -3,8 +3,14 @@
 
 pub mod admin;
 pub mod center;
+pub mod confirm;
+pub mod contacts;
 pub mod home;
+pub mod materials;
 pub mod register;
+pub mod review;
+pub mod transfer;
+pub mod verify;
 
 use askama::Template;
 use axum::http::StatusCode;

@@ -82,31 +82,18 @@ pub async fn new_form(State(app): State<App>, chrome: Chrome) -> Result<Response
     )
 }
 
-/// The new candidate's form, with the repeated password.
-#[derive(Deserialize)]
-pub struct NewForm {
-    #[serde(flatten)]
-    registration: NewRegistration,
-    #[serde(default)]
-    password_confirm: String,
-}
-
 /// POST /register/new.
 pub async fn new_submit(
     State(app): State<App>,
     chrome: Chrome,
     jar: CookieJar,
-    CsrfForm(form): CsrfForm<NewForm>,
+    CsrfForm(mut input): CsrfForm<NewRegistration>,
 ) -> Result<Response, WebError> {
-    let mut input = form.registration;
-    let result = if input.password != form.password_confirm {
-        Err(ServiceError::field(
-            "password_confirm",
-            "两次输入的密码不一致",
-        ))
-    } else {
-        app.register_new(&input).await
-    };
+    // A form always sends the repetition, even when left empty.
+    input.password_confirm.get_or_insert_with(String::new);
+
+    let result = app.register_new(&input).await;
+
     match result {
         Ok(outcome) => {
             let issued = app.sign_in_registered(&outcome).await?;
@@ -182,19 +169,13 @@ pub async fn enrolled_submit(
             Err(e) => Err(e.into()),
         };
     }
-    let result = if form.password != form.password_confirm {
-        Err(ServiceError::field(
-            "password_confirm",
-            "两次输入的密码不一致",
-        ))
-    } else {
-        let input = EnrolledRegistration {
-            id_number: form.id_number.clone(),
-            name: form.name.clone(),
-            password: Some(form.password.clone()),
-        };
-        app.register_enrolled(&input).await
+    let input = EnrolledRegistration {
+        id_number: form.id_number.clone(),
+        name: form.name.clone(),
+        password: Some(form.password.clone()),
+        password_confirm: Some(form.password_confirm.clone()),
     };
+    let result = app.register_enrolled(&input).await;
     match result {
         Ok(outcome) => {
             let issued = app.sign_in_registered(&outcome).await?;
