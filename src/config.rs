@@ -33,7 +33,14 @@ pub struct Config {
     /// Login attempts one address may make per minute (a school or carrier may put
     /// thousands of candidates behind one address).
     pub login_attempts_per_address_per_minute: u32,
+    /// Directory of the face models (`shape_predictor_5_face_landmarks.dat`,
+    /// `dlib_face_recognition_resnet_model_v1.dat`). Without them every identity
+    /// case goes to the registration point's review.
+    pub face_models_dir: PathBuf,
 }
+
+/// Where `scripts/setup` puts the face models.
+pub const DEFAULT_FACE_MODELS_DIR: &str = "/usr/local/share/zikao/face-models";
 
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +63,7 @@ impl Default for Config {
             database_max_connections: 16,
             log_format: LogFormat::Text,
             login_attempts_per_address_per_minute: 600,
+            face_models_dir: PathBuf::from(DEFAULT_FACE_MODELS_DIR),
         }
     }
 }

@@ -5,6 +5,8 @@ mod accounts;
 pub mod auth;
 mod catalog;
 pub mod error;
+mod identity;
+mod recovery;
 mod staff;
 
 use std::sync::OnceLock;
@@ -27,6 +29,10 @@ use crate::service::App;
         accounts::me, accounts::change_password,
         catalog::windows, catalog::transfer_reasons, catalog::lists,
         staff::login, staff::logout, staff::me,
+        identity::consent, identity::status, identity::put_photo, identity::get_photo,
+        identity::verify, identity::queue, identity::staff_photo, identity::decide,
+        identity::in_person_search, identity::in_person_verify, identity::points,
+        recovery::start, recovery::put_photo, recovery::verify, recovery::finish,
     ),
     modifiers(&BearerAuth),
 )]
@@ -82,5 +88,37 @@ pub fn router() -> Router<App> {
             post(staff::login).delete(staff::logout),
         )
         .route("/v1/staff/me", get(staff::me))
+        .route("/v1/me/consent", post(identity::consent))
+        .route("/v1/me/identity", get(identity::status))
+        .route(
+            "/v1/me/identity-photos/{kind}",
+            put(identity::put_photo).get(identity::get_photo),
+        )
+        .route("/v1/me/identity-verification", post(identity::verify))
+        .route("/v1/staff/identity-reviews", get(identity::queue))
+        .route(
+            "/v1/staff/identity-reviews/{candidate_id}/photos/{kind}",
+            get(identity::staff_photo),
+        )
+        .route(
+            "/v1/staff/identity-reviews/{candidate_id}/decision",
+            post(identity::decide),
+        )
+        .route(
+            "/v1/staff/identity-in-person/search",
+            post(identity::in_person_search),
+        )
+        .route(
+            "/v1/staff/identity-in-person/{candidate_id}",
+            post(identity::in_person_verify),
+        )
+        .route("/v1/registration-points", get(identity::points))
+        .route("/v1/password-recovery", post(recovery::start))
+        .route(
+            "/v1/password-recovery/photos/{kind}",
+            put(recovery::put_photo),
+        )
+        .route("/v1/password-recovery/verification", post(recovery::verify))
+        .route("/v1/password-recovery/password", post(recovery::finish))
         .fallback(error::not_found)
 }

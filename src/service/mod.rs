@@ -4,8 +4,12 @@
 mod accounts;
 pub mod demo;
 mod error;
+mod identity;
+mod identity_review;
 mod passwords;
 mod photos;
+mod points;
+mod recovery;
 mod sessions;
 mod staff;
 mod throttle;
@@ -21,6 +25,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::media::FaceEngine;
 use crate::province::Province;
 use crate::storage::{Db, FileStore};
 
@@ -28,9 +33,13 @@ pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
 pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
+pub use identity_review::{CaseView, InPersonCandidate, ReviewDecision, ReviewItem};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
-pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
+pub use points::{CityPoints, PointView};
+pub use recovery::RecoveryStart;
+pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
 pub use windows::WindowView;
 
@@ -47,6 +56,8 @@ pub struct Inner {
     pub config: Config,
     pub passwords: Passwords,
     pub files: FileStore,
+    /// The face models; without them every identity case goes to a person.
+    pub faces: Option<FaceEngine>,
     /// Bounds photo decoding to the cores, so uploads never starve page loads.
     image_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -68,6 +79,7 @@ impl App {
         province: Province,
         clock: Arc<dyn Clock>,
         config: Config,
+        faces: Option<FaceEngine>,
     ) -> Self {
         let per_minute = NonZeroU32::new(config.login_attempts_per_address_per_minute)
             .unwrap_or(NonZeroU32::MIN);
@@ -82,6 +94,7 @@ impl App {
             config,
             passwords: Passwords::new(cores),
             files,
+            faces,
             image_permits: tokio::sync::Semaphore::new(cores),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }))

@@ -5,6 +5,7 @@
 mod audit;
 mod candidates;
 mod files;
+mod identity;
 mod records;
 mod sessions;
 mod staff;
@@ -21,6 +22,7 @@ use sqlx::{AnyPool, Executor};
 pub use audit::AuditEntry;
 pub use candidates::{CandidateRow, NewCandidateRow};
 pub use files::{FileRow, FileStore};
+pub use identity::{AttemptRow, QueueRow};
 pub use records::{ExamCandidateRow, NewResultRow, PointRow};
 pub use sessions::SessionRow;
 pub use staff::{NewStaffRow, StaffRow};

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod pages;
+pub mod upload;
 
 use std::time::Duration;
 

@@ -69,7 +69,10 @@ impl TestApp {
                 };
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = connect_admin(&url).await;
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
                 let sep = if url.contains('?') { '&' } else { '?' };
                 config.database_url =
                     Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"));
@@ -77,26 +80,49 @@ impl TestApp {
         }
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(start_time()));
-        let app = zikao::startup::build(config, clock.clone()).await.expect("app builds");
+        let app = zikao::startup::build(config, clock.clone())
+            .await
+            .expect("app builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(zikao::startup::serve(app.clone(), listener, std::future::pending()));
-        Some(Self { base, app, clock, dir, backend })
+        tokio::spawn(zikao::startup::serve(
+            app.clone(),
+            listener,
+            std::future::pending(),
+        ));
+        Some(Self {
+            base,
+            app,
+            clock,
+            dir,
+            backend,
+        })
     }
 
     /// Fills the database with the demo data.
     pub async fn demo(&self) -> DemoAccounts {
-        self.app.seed_demo(self.dir.path()).await.unwrap().expect("database was empty")
+        self.app
+            .seed_demo(self.dir.path())
+            .await
+            .unwrap()
+            .expect("database was empty")
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// A plain client for the API.
     pub fn api(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// The URL of a path.
@@ -129,7 +155,11 @@ impl TestApp {
     /// Signs a candidate in over the API; the token.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let (status, body) = self
-            .post_json("/api/v1/session", None, serde_json::json!({"login": login, "password": password}))
+            .post_json(
+                "/api/v1/session",
+                None,
+                serde_json::json!({"login": login, "password": password}),
+            )
             .await;
         assert_eq!(status, 200, "login failed: {body}");
         body["token"].as_str().unwrap().to_owned()
@@ -138,7 +168,9 @@ impl TestApp {
 
 async fn connect_admin(url: &str) -> sqlx::PgConnection {
     use sqlx::Connection;
-    sqlx::PgConnection::connect(url).await.expect("PostgreSQL reachable")
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("PostgreSQL reachable")
 }
 
 /// Generates the SQLite and PostgreSQL variants of async test functions that take
@@ -161,7 +193,10 @@ macro_rules! both_backends {
 
 /// A valid 身份证号 from its first 17 digits.
 pub fn id_number(first17: &str) -> String {
-    format!("{first17}{}", zikao::domain::check_character(first17.as_bytes()) as char)
+    format!(
+        "{first17}{}",
+        zikao::domain::check_character(first17.as_bytes()) as char
+    )
 }
 
 /// The value of `name="csrf"` in a page.
@@ -179,5 +214,7 @@ pub fn csrf_of(html: &str) -> String {
 pub fn text_of(html: &str, selector: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).unwrap();
-    doc.select(&sel).next().map(|e| e.text().collect::<String>().trim().to_owned())
+    doc.select(&sel)
+        .next()
+        .map(|e| e.text().collect::<String>().trim().to_owned())
 }
