@@ -38,17 +38,17 @@ pub const RECOVERY_PHOTOS: &[PhotoKind] = &[PhotoKind::IdCard, PhotoKind::Holdin
 pub const ATTEMPTS_PER_DAY: usize = 5;
 
 /// Lowest sharpness (variance of the Laplacian at 512 px) of a clear photo.
-/// Calibrated on the dlib example faces: sharp photos 183–2130, the same after a
-/// Gaussian blur of σ = 2 at most 63 (README, "Identity checks").
-pub const CLARITY_MIN: f64 = 100.0;
+/// Calibrated on the dlib example faces: sharp photos 31–223, the same after a
+/// Gaussian blur of σ = 2 at most 7 (README, "Identity checks").
+pub const CLARITY_MIN: f64 = 25.0;
 
 /// Largest face distance of one person decided without a person looking.
-/// Calibrated: one person 0.27–0.55, different people 0.68–0.98.
+/// Calibrated: one person 0.00–0.55, different people 0.66–1.11.
 pub const SAME_PERSON_MAX: f64 = 0.55;
 
 /// Smallest face distance of two different people, decided without a person
 /// looking; between the two thresholds the registration point decides.
-pub const DIFFERENT_PERSON_MIN: f64 = 0.68;
+pub const DIFFERENT_PERSON_MIN: f64 = 0.65;
 
 /// In 手持身份证半身照 the card's own portrait is a second, smaller face: faces
 /// under this share of the largest face's width are taken for it.
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn each_failure_has_its_reason() {
         let photos = [
-            measure(PhotoKind::Portrait, 20.0, &[150]),
+            measure(PhotoKind::Portrait, 10.0, &[150]),
             measure(PhotoKind::IdCard, 400.0, &[]),
             measure(PhotoKind::HoldingId, 300.0, &[200, 180]),
         ];

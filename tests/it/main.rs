@@ -2,5 +2,8 @@
 //! once on SQLite and once on PostgreSQL.
 
 mod harness;
+mod photos;
 
 mod accounts_api;
+mod identity_api;
+mod identity_calibration;
