@@ -5,7 +5,7 @@ mod accounts;
 pub mod auth;
 mod catalog;
 pub mod error;
-mod identity;
+pub mod identity;
 mod recovery;
 mod staff;
 

@@ -123,7 +123,7 @@ impl FaceEngine {
             })
             .collect();
         self.give_back(models);
-        faces.sort_by(|a, b| b.size.cmp(&a.size));
+        faces.sort_by_key(|f| std::cmp::Reverse(f.size));
         Ok(faces)
     }
 }

@@ -41,7 +41,6 @@ pub fn router(app: App) -> Router {
             "/register/enrolled",
             get(pages::register::enrolled_form).post(pages::register::enrolled_submit),
         )
-        .route("/identity", get(pages::center::identity))
         .route("/center", get(pages::center::center))
         .route(
             "/password",
@@ -61,6 +60,7 @@ pub fn router(app: App) -> Router {
             "/admin/staff",
             get(pages::admin::staff).post(pages::admin::staff_create),
         )
+        .merge(pages::identity::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
 
@@ -137,6 +137,10 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
             "text/css; charset=utf-8",
         ),
         "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
+        "preview.js" => (
+            include_bytes!("../../static/preview.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -655,6 +655,15 @@ async fn registration_points_are_listed_by_city(backend: Backend) {
         !xiaodian["phone"].as_str().unwrap().is_empty(),
         "the demo fills in contacts"
     );
+
+    let page = t.browser().get(t.url("/points")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("0351-7024516"), "the demo phone of 小店区");
+    assert!(
+        html.contains("暂未公布"),
+        "a point without contacts says so"
+    );
 }
 
 both_backends!(

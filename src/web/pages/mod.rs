@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod center;
 pub mod home;
+pub mod identity;
 pub mod register;
 
 use askama::Template;
