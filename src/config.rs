@@ -36,7 +36,14 @@ pub struct Config {
     /// Font files for the 登记表 PDF (a CJK font); empty: Debian's Noto CJK or
     /// WenQuanYi Micro Hei where installed.
     pub pdf_fonts: Vec<PathBuf>,
+    /// Directory of the face models (`shape_predictor_5_face_landmarks.dat`,
+    /// `dlib_face_recognition_resnet_model_v1.dat`). Without them every identity
+    /// case goes to the registration point's review.
+    pub face_models_dir: PathBuf,
 }
+
+/// Where `scripts/setup` puts the face models.
+pub const DEFAULT_FACE_MODELS_DIR: &str = "/usr/local/share/zikao/face-models";
 
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +67,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             login_attempts_per_address_per_minute: 600,
             pdf_fonts: vec![],
+            face_models_dir: PathBuf::from(DEFAULT_FACE_MODELS_DIR),
         }
     }
 }

@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::media::FaceEngine;
 use crate::province::Province;
-use crate::service::App;
+use crate::service::{App, Engines};
 use crate::storage::{Db, FileStore};
 
 /// Opens storage, keys and province data, and assembles the services.
@@ -44,11 +45,33 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
             None
         }
     };
-    let app = App::new(db, files, pdf, keys, province, clock, config);
+    let faces = load_faces(config.face_models_dir.clone()).await;
+    let engines = Engines { pdf, faces };
+    let app = App::new(db, files, engines, keys, province, clock, config);
     app.seed_registration_points()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(app)
+}
+
+/// The face models, or `None` (said in the log) when they cannot be read.
+async fn load_faces(dir: std::path::PathBuf) -> Option<FaceEngine> {
+    let loaded = tokio::task::spawn_blocking(move || FaceEngine::load(&dir)).await;
+    match loaded {
+        Ok(Ok(engine)) => Some(engine),
+        Ok(Err(why)) => {
+            tracing::warn!(
+                why,
+                "face models not available: every identity case goes to the registration \
+                 point's review (run scripts/setup or set face_models_dir)"
+            );
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "face models could not be loaded");
+            None
+        }
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, with the periodic jobs.

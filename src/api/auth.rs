@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 
 use super::error::ApiError;
 use crate::domain::IdentityState;
-use crate::service::{App, CandidateSession, StaffSession};
+use crate::service::{App, CandidateSession, RecoverySession, StaffSession};
 
 /// The bearer token of a request.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -62,6 +62,22 @@ impl FromRequestParts<App> for ApiStaff {
         if s.enrolling {
             return Err(ApiError::Unauthenticated);
         }
+        Ok(Self(s))
+    }
+}
+
+/// A password recovery in progress (its own bearer token).
+pub struct ApiRecovery(pub RecoverySession);
+
+impl FromRequestParts<App> for ApiRecovery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let s = app
+            .recovery_session(token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         Ok(Self(s))
     }
 }

@@ -5,6 +5,8 @@ mod accounts;
 pub mod auth;
 mod catalog;
 pub mod error;
+pub mod identity;
+mod recovery;
 mod staff;
 mod transfer;
 
@@ -37,6 +39,10 @@ use crate::service::App;
         transfer::target_specialty, transfer::confirmation_photo, transfer::confirm,
         transfer::image, transfer::queue, transfer::staff_show, transfer::staff_image,
         transfer::decide, transfer::notices, transfer::form_pdf, transfer::staff_form_pdf,
+        identity::consent, identity::status, identity::put_photo, identity::get_photo,
+        identity::verify, identity::queue, identity::staff_photo, identity::decide,
+        identity::in_person_search, identity::in_person_verify, identity::points,
+        recovery::start, recovery::put_photo, recovery::verify, recovery::finish,
     ),
     modifiers(&BearerAuth),
 )]
@@ -142,5 +148,37 @@ pub fn router() -> Router<App> {
             "/v1/staff/transfer-outs/{id}/decision",
             post(transfer::decide),
         )
+        .route("/v1/me/consent", post(identity::consent))
+        .route("/v1/me/identity", get(identity::status))
+        .route(
+            "/v1/me/identity-photos/{kind}",
+            put(identity::put_photo).get(identity::get_photo),
+        )
+        .route("/v1/me/identity-verification", post(identity::verify))
+        .route("/v1/staff/identity-reviews", get(identity::queue))
+        .route(
+            "/v1/staff/identity-reviews/{candidate_id}/photos/{kind}",
+            get(identity::staff_photo),
+        )
+        .route(
+            "/v1/staff/identity-reviews/{candidate_id}/decision",
+            post(identity::decide),
+        )
+        .route(
+            "/v1/staff/identity-in-person/search",
+            post(identity::in_person_search),
+        )
+        .route(
+            "/v1/staff/identity-in-person/{candidate_id}",
+            post(identity::in_person_verify),
+        )
+        .route("/v1/registration-points", get(identity::points))
+        .route("/v1/password-recovery", post(recovery::start))
+        .route(
+            "/v1/password-recovery/photos/{kind}",
+            put(recovery::put_photo),
+        )
+        .route("/v1/password-recovery/verification", post(recovery::verify))
+        .route("/v1/password-recovery/password", post(recovery::finish))
         .fallback(error::not_found)
 }

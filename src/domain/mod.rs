@@ -2,6 +2,7 @@
 
 mod account;
 pub mod eligibility;
+mod identity;
 mod password;
 mod resident_id;
 mod transfer;
@@ -9,6 +10,10 @@ mod values;
 mod window;
 
 pub use account::{CandidateKind, Gender, IdentityState, Role, StaffScope};
+pub use identity::{
+    ATTEMPTS_PER_DAY, CLARITY_MIN, DIFFERENT_PERSON_MIN, PhotoKind, PhotoMeasure, RECOVERY_PHOTOS,
+    RejectReason, SAME_PERSON_MAX, Verdict, decide, people_in, photos_for,
+};
 pub use password::{NewPassword, PasswordError};
 pub use resident_id::{ResidentId, ResidentIdError, check_character, mask};
 pub use transfer::{

@@ -29,6 +29,9 @@ pub struct ImageRules {
 const MAX_PIXELS: u64 = 50_000_000;
 /// Long side of the working image on which sharpness is measured.
 const WORK_SIZE: u32 = 512;
+/// Long side of the image searched for faces (a face in a half-length photo
+/// must stay larger than the detector's 80-pixel window).
+const DETAIL_SIZE: u32 = 1024;
 /// Long side of thumbnails.
 const THUMB_SIZE: u32 = 320;
 
@@ -65,8 +68,10 @@ pub struct CheckedImage {
     pub height: u32,
     /// Variance of the Laplacian at the fixed working size (higher is sharper).
     pub sharpness: f64,
-    /// The working image (long side ≤ 512), for further checks such as faces.
+    /// The working image (long side ≤ 512), upright.
     pub work: ImageBuffer<Rgb<u8>, Vec<u8>>,
+    /// A larger upright image (long side ≤ 1024) for the face search.
+    pub detail: ImageBuffer<Rgb<u8>, Vec<u8>>,
 }
 
 /// Checks an uploaded file against `rules`. CPU-bound: call it off the async runtime.
@@ -99,8 +104,8 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
             min_long: rules.min_long,
         });
     }
-    // The smallest DCT scale (1/8 at most) that still covers the working size.
-    let (req_w, req_h) = scaled_request(width, height, WORK_SIZE);
+    // The smallest DCT scale (1/8 at most) that still covers the detail size.
+    let (req_w, req_h) = scaled_request(width, height, DETAIL_SIZE);
     let (sw, sh) = decoder
         .scale(req_w, req_h)
         .map_err(|_| ImageError::Corrupt)?;
@@ -109,10 +114,11 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
     let rgb = to_rgb(&pixels, u32::from(sw), u32::from(sh), info.pixel_format)
         .ok_or(ImageError::Corrupt)?;
 
-    let work = fit(&rgb, WORK_SIZE);
+    let (stored, orientation) = strip_metadata(raw)?;
+    let detail = upright(fit(&rgb, DETAIL_SIZE), orientation);
+    let work = fit(&detail, WORK_SIZE);
     let sharpness = laplacian_variance(&imageops::grayscale(&work));
     let thumbnail = encode(&fit(&work, THUMB_SIZE));
-    let stored = strip_metadata(raw)?;
     Ok(CheckedImage {
         stored,
         thumbnail,
@@ -120,6 +126,7 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
         height,
         sharpness,
         work,
+        detail,
     })
 }
 
@@ -170,6 +177,20 @@ fn fit(img: &ImageBuffer<Rgb<u8>, Vec<u8>>, size: u32) -> ImageBuffer<Rgb<u8>, V
     imageops::resize(img, nw, nh, imageops::FilterType::Triangle)
 }
 
+/// Turns an image as the EXIF orientation (1‥8) says a viewer shows it.
+fn upright(img: ImageBuffer<Rgb<u8>, Vec<u8>>, orientation: u16) -> ImageBuffer<Rgb<u8>, Vec<u8>> {
+    match orientation {
+        2 => imageops::flip_horizontal(&img),
+        3 => imageops::rotate180(&img),
+        4 => imageops::flip_vertical(&img),
+        5 => imageops::flip_horizontal(&imageops::rotate90(&img)),
+        6 => imageops::rotate90(&img),
+        7 => imageops::flip_horizontal(&imageops::rotate270(&img)),
+        8 => imageops::rotate270(&img),
+        _ => img,
+    }
+}
+
 fn encode(img: &ImageBuffer<Rgb<u8>, Vec<u8>>) -> Vec<u8> {
     let mut out = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
@@ -200,8 +221,8 @@ pub fn laplacian_variance(gray: &ImageBuffer<Luma<u8>, Vec<u8>>) -> f64 {
 
 /// Removes every APP segment but JFIF (APP0) and Adobe (APP14, needed to read
 /// CMYK), comments, ICC profiles and anything after the end-of-image marker;
-/// writes back a minimal EXIF holding only the orientation.
-fn strip_metadata(raw: &[u8]) -> Result<Vec<u8>, ImageError> {
+/// writes back a minimal EXIF holding only the orientation, which it returns.
+fn strip_metadata(raw: &[u8]) -> Result<(Vec<u8>, u16), ImageError> {
     let mut jpeg =
         Jpeg::from_bytes(Bytes::copy_from_slice(raw)).map_err(|_| ImageError::Corrupt)?;
     let orientation = exif::orientation(&jpeg);
@@ -218,7 +239,7 @@ fn strip_metadata(raw: &[u8]) -> Result<Vec<u8>, ImageError> {
     if let Some(end) = end_of_image(&out) {
         out.truncate(end);
     }
-    Ok(out)
+    Ok((out, orientation))
 }
 
 /// The length up to and including the EOI marker that follows the first scan.
@@ -316,5 +337,10 @@ mod tests {
         assert!(ok.stored.ends_with(&[0xFF, 0xD9]));
         let back = Jpeg::from_bytes(Bytes::from(ok.stored.clone())).unwrap();
         assert_eq!(exif::orientation(&back), 6);
+        assert_eq!(
+            ok.work.dimensions(),
+            (384, 512),
+            "turned upright for the checks"
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! stripped (orientation kept), a sharpness score and a thumbnail.
 
 mod exif;
+pub mod faces;
 mod jpeg;
 
+pub use faces::{Face, FaceEngine, Signature};
 pub use jpeg::{CheckedImage, ImageError, ImageRules, check_jpeg};
 
 /// Rules of the identity photos (三照/两照): under 2 MB.

@@ -76,6 +76,35 @@ const COURSES: &[(&str, &str, i64, &str, Option<&str>)] = &[
     ("06999", "毕业论文", 0, "thesis", None),
 ];
 
+/// Demo contacts of a few registration points: (id, address, phone).
+const POINT_CONTACTS: &[(&str, &str, &str)] = &[
+    (
+        "140105",
+        "太原市小店区长治路102号小店区招生考试中心一层",
+        "0351-7024516",
+    ),
+    (
+        "140106",
+        "太原市迎泽区迎泽大街289号迎泽区教育局三楼",
+        "0351-4042187",
+    ),
+    (
+        "140107",
+        "太原市杏花岭区府东街17号杏花岭区招生办",
+        "0351-3032265",
+    ),
+    (
+        "140213",
+        "大同市平城区御河西路518号平城区招生考试中心",
+        "0352-2046618",
+    ),
+    (
+        "140702",
+        "晋中市榆次区顺城街246号榆次区招生办",
+        "0354-3021736",
+    ),
+];
+
 /// (name, county, birth date, sequence, 准考证号, state; no state = enrolled without account)
 type DemoPerson = (
     &'static str,
@@ -319,6 +348,10 @@ impl App {
                 point: point.map(Into::into),
                 totp_secret,
             });
+        }
+
+        for (point, address, phone) in POINT_CONTACTS {
+            self.db.set_point_contact(point, address, phone).await?;
         }
 
         let day = Duration::days(1);

@@ -6,8 +6,12 @@ mod contacts;
 pub mod demo;
 mod error;
 mod form_pdf;
+mod identity;
+mod identity_review;
 mod passwords;
 mod photos;
+mod points;
+mod recovery;
 mod sessions;
 mod staff;
 mod throttle;
@@ -24,6 +28,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::media::FaceEngine;
 use crate::province::Province;
 use crate::storage::{Db, FileStore};
 
@@ -33,15 +38,29 @@ pub use accounts::{
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use form_pdf::{FormVerification, form_hash};
+pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
+pub use identity_review::{CaseView, InPersonCandidate, ReviewDecision, ReviewItem};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
-pub use sessions::{CandidateSession, Issued, StaffSession, Subject};
+pub use points::{CityPoints, PointView};
+pub use recovery::RecoveryStart;
+pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,
 };
 pub use windows::WindowView;
+
+/// The optional heavy parts of a node, loaded at start: each may be missing on
+/// a machine without its files, and the platform says so and carries on.
+#[derive(Default)]
+pub struct Engines {
+    /// The 登记表 renderer (needs a CJK font).
+    pub pdf: Option<Arc<crate::pdf::FormRenderer>>,
+    /// Face detection and matching (needs the face models).
+    pub faces: Option<FaceEngine>,
+}
 
 /// Everything a request may need, shared by every handler of a node.
 #[derive(Clone)]
@@ -58,6 +77,8 @@ pub struct Inner {
     pub files: FileStore,
     /// The 登记表 renderer; absent when no CJK font was found at start.
     pub pdf: Option<Arc<crate::pdf::FormRenderer>>,
+    /// The face models; without them every identity case goes to a person.
+    pub faces: Option<FaceEngine>,
     /// Bounds photo decoding to the cores, so uploads never starve page loads.
     image_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -75,12 +96,13 @@ impl App {
     pub fn new(
         db: Db,
         files: FileStore,
-        pdf: Option<Arc<crate::pdf::FormRenderer>>,
+        engines: Engines,
         keys: Keys,
         province: Province,
         clock: Arc<dyn Clock>,
         config: Config,
     ) -> Self {
+        let Engines { pdf, faces } = engines;
         let per_minute = NonZeroU32::new(config.login_attempts_per_address_per_minute)
             .unwrap_or(NonZeroU32::MIN);
         let cores = std::thread::available_parallelism()
@@ -95,6 +117,7 @@ impl App {
             passwords: Passwords::new(cores),
             files,
             pdf,
+            faces,
             image_permits: tokio::sync::Semaphore::new(cores),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }))

@@ -21,6 +21,11 @@ pub(crate) const STAFF: &str = "staff";
 /// A province admin who passed the password but still has to bind a second factor.
 pub(crate) const STAFF_ENROLLING: &str = "staff_enrolling";
 
+/// A password recovery before its photos passed the checks.
+pub(crate) const RECOVERING: &str = "recovery";
+/// A password recovery whose photos passed: only the new password is left.
+pub(crate) const RECOVERED: &str = "recovery_verified";
+
 /// A token just issued.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -45,6 +50,15 @@ pub struct StaffSession {
     pub scope: StaffScope,
     /// Only the second-factor enrolment page is open to this session.
     pub enrolling: bool,
+}
+
+/// A password recovery in progress: 身份证号 and 姓名 matched an account.
+#[derive(Debug, Clone)]
+pub struct RecoverySession {
+    pub token_hash: String,
+    pub candidate: CandidateRow,
+    /// The photos passed; the new password may be set.
+    pub verified: bool,
 }
 
 /// Whoever a token belongs to.
@@ -109,6 +123,24 @@ impl App {
             token_hash: s.token_hash,
             candidate,
             identity,
+        }))
+    }
+
+    /// The password recovery of `token`, if any.
+    pub async fn recovery_session(&self, token: &str) -> ServiceResult<Option<RecoverySession>> {
+        let Some(s) = self.live_session(token).await? else {
+            return Ok(None);
+        };
+        if s.subject_kind != RECOVERING && s.subject_kind != RECOVERED {
+            return Ok(None);
+        }
+        let Some(candidate) = self.db.candidate(&s.subject_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(RecoverySession {
+            verified: s.subject_kind == RECOVERED,
+            token_hash: s.token_hash,
+            candidate,
         }))
     }
 

@@ -200,6 +200,38 @@ impl Db {
         })
         .transpose()
     }
+
+    /// Every registration point, by id (the county code orders them by city).
+    pub async fn points(&self) -> DbResult<Vec<PointRow>> {
+        let rows = sqlx::query(
+            "SELECT id, city, county, name, address, phone FROM registration_points ORDER BY id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PointRow {
+                    id: r.try_get("id")?,
+                    city: r.try_get("city")?,
+                    county: r.try_get("county")?,
+                    name: r.try_get("name")?,
+                    address: r.try_get("address")?,
+                    phone: r.try_get("phone")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets a registration point's address and phone.
+    pub async fn set_point_contact(&self, id: &str, address: &str, phone: &str) -> DbResult<()> {
+        sqlx::query("UPDATE registration_points SET address = $1, phone = $2 WHERE id = $3")
+            .bind(address)
+            .bind(phone)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
 }
 
 impl Db {

@@ -38,6 +38,16 @@ impl Db {
         .map(|_| ())
     }
 
+    /// Changes what a session may do (a recovery whose photos passed).
+    pub async fn set_session_kind(&self, token_hash: &str, subject_kind: &str) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET subject_kind = $1 WHERE token_hash = $2")
+            .bind(subject_kind)
+            .bind(token_hash)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
+
     /// The session of a token hash.
     pub async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRow>> {
         let row = sqlx::query(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod pages;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -40,7 +41,6 @@ pub fn router(app: App) -> Router {
             "/register/enrolled",
             get(pages::register::enrolled_form).post(pages::register::enrolled_submit),
         )
-        .route("/identity", get(pages::center::identity))
         .route("/center", get(pages::center::center))
         .route(
             "/password",
@@ -62,6 +62,7 @@ pub fn router(app: App) -> Router {
             get(pages::admin::staff).post(pages::admin::staff_create),
         )
         .merge(transfer_routes())
+        .merge(pages::identity::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
 
@@ -186,6 +187,10 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
             "text/css; charset=utf-8",
         ),
         "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
+        "preview.js" => (
+            include_bytes!("../../static/preview.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -3,10 +3,13 @@
 
 mod fixtures;
 mod harness;
+mod photos;
 
 mod accounts_api;
 mod admin_pages;
 mod form_pdf;
+mod identity_api;
+mod identity_calibration;
 mod pages;
 mod transfer_api;
 mod transfer_pages;

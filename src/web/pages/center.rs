@@ -3,13 +3,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::render;
-use crate::domain::{BusinessKind, IdentityState, WindowStatus};
+use crate::domain::{BusinessKind, WindowStatus};
 use crate::service::{App, FieldErrors, Profile, ServiceError, WindowView};
-use crate::web::auth::{AnyCandidate, Candidate};
+use crate::web::auth::Candidate;
 use crate::web::context::{Chrome, CsrfForm};
 use crate::web::error::WebError;
 
@@ -55,32 +55,6 @@ pub async fn center(
             notices,
         },
     )
-}
-
-#[derive(askama::Template)]
-#[template(path = "identity.html")]
-struct IdentityPage {
-    chrome: Chrome,
-    name: String,
-    state: IdentityState,
-    enrolled: bool,
-}
-
-/// GET /identity: where the candidate stands in identity verification.
-pub async fn identity(
-    chrome: Chrome,
-    AnyCandidate(session): AnyCandidate,
-) -> Result<Response, WebError> {
-    if session.identity == IdentityState::Verified {
-        return Ok(Redirect::to("/center").into_response());
-    }
-    let page = IdentityPage {
-        chrome,
-        name: session.candidate.name.clone(),
-        state: session.identity,
-        enrolled: session.candidate.kind == "enrolled",
-    };
-    render(StatusCode::OK, &page)
 }
 
 #[derive(askama::Template)]

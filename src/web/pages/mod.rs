@@ -6,6 +6,7 @@ pub mod center;
 pub mod confirm;
 pub mod contacts;
 pub mod home;
+pub mod identity;
 pub mod materials;
 pub mod register;
 pub mod review;
