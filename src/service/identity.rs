@@ -305,6 +305,34 @@ impl App {
         Ok((measures, Some(distances)))
     }
 
+    /// The smallest face distance between the largest face of any photo of
+    /// `purpose` and any photo already on file from the identity verification;
+    /// `None` when either side has no face to compare (or no face model).
+    pub(crate) async fn distance_to_file(
+        &self,
+        candidate_id: &str,
+        purpose: &str,
+    ) -> ServiceResult<Option<f64>> {
+        if self.faces.is_none() {
+            return Ok(None);
+        }
+        let signatures = |files: Vec<(String, FileRow)>| async move {
+            let mut out = Vec::new();
+            for (_, file) in files {
+                if let Some(face) = self.faces_of(&file).await?.into_iter().next() {
+                    out.push(face.signature);
+                }
+            }
+            Ok::<_, ServiceError>(out)
+        };
+        let new = signatures(self.db.identity_photos(candidate_id, purpose).await?).await?;
+        let on_file = signatures(self.db.identity_photos(candidate_id, IDENTITY).await?).await?;
+        Ok(new
+            .iter()
+            .flat_map(|a| on_file.iter().map(move |b| a.distance(b)))
+            .min_by(f64::total_cmp))
+    }
+
     /// The faces of a stored photo, found off the async runtime under the photo permits.
     async fn faces_of(&self, file: &FileRow) -> ServiceResult<Vec<crate::media::Face>> {
         let bytes = self.file_bytes(file, false).await?;

@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use super::identity::{IDENTITY, candidate_kind, json_texts};
 use super::{App, ServiceError, ServiceResult, StaffSession};
 use crate::clock::china_minute;
-use crate::domain::{IdentityState, PhotoKind, RejectReason, ResidentId, Role, photos_for};
+use crate::domain::{
+    CLARITY_MIN, IdentityState, PhotoKind, RejectReason, ResidentId, Role, photos_for,
+};
 use crate::storage::{CandidateRow, QueueRow, from_micros, micros};
 
 /// A case in the queue.
@@ -34,7 +36,21 @@ pub struct ReviewItem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseView {
     pub item: ReviewItem,
+    /// 身份证号, masked
+    pub id_number: String,
     pub photos: Vec<PhotoKind>,
+    /// The sharpness the upload measured, per photo on file.
+    pub sharpness: Vec<PhotoSharpness>,
+}
+
+/// The sharpness of one photo of a case (variance of the Laplacian).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PhotoSharpness {
+    pub kind: PhotoKind,
+    pub label: String,
+    pub value: i64,
+    /// At least the clarity threshold.
+    pub clear: bool,
 }
 
 /// `{decision: approve|reject, reason, note}`; a rejection needs a reason from
@@ -74,6 +90,18 @@ impl App {
                 "身份审核由报名点办理",
             )),
         }
+    }
+
+    /// Refuses staff who take no part in identity verification (403).
+    pub fn require_identity_reviewer(&self, staff: &StaffSession) -> ServiceResult<()> {
+        self.review_scope(staff).map(|_| ())
+    }
+
+    /// A candidate's 身份证号, masked.
+    fn masked_id_number(&self, c: &CandidateRow) -> ServiceResult<String> {
+        Ok(crate::domain::mask(
+            &self.keys.decrypt("id_number", &c.id_number_enc)?,
+        ))
     }
 
     /// A candidate within the staff member's review scope, or `NotFound`.
@@ -135,7 +163,23 @@ impl App {
             .ok_or(ServiceError::NotFound)?;
         Ok(CaseView {
             item: self.review_item(row),
+            id_number: self.masked_id_number(&c)?,
             photos: photos_for(candidate_kind(&c.kind)).to_vec(),
+            sharpness: self
+                .db
+                .identity_photos(&c.id, IDENTITY)
+                .await?
+                .iter()
+                .filter_map(|(k, f)| {
+                    let kind = PhotoKind::from_word(k)?;
+                    Some(PhotoSharpness {
+                        kind,
+                        label: kind.label().into(),
+                        value: f.sharpness,
+                        clear: f.sharpness as f64 >= CLARITY_MIN,
+                    })
+                })
+                .collect(),
         })
     }
 
@@ -236,6 +280,25 @@ impl App {
             place: self.place(&c.county),
             identity_state: state,
             identity_state_label: state.label().into(),
+        })
+    }
+
+    /// A candidate of the staff member's scope as found for verification in person.
+    pub async fn in_person_candidate(
+        &self,
+        staff: &StaffSession,
+        candidate_id: &str,
+    ) -> ServiceResult<InPersonCandidate> {
+        let c = self.candidate_in_scope(staff, candidate_id).await?;
+        let state =
+            IdentityState::from_word(&c.identity_state).unwrap_or(IdentityState::AwaitingIdentity);
+        Ok(InPersonCandidate {
+            id_number: self.masked_id_number(&c)?,
+            place: self.place(&c.county),
+            identity_state: state,
+            identity_state_label: state.label().into(),
+            candidate_id: c.id,
+            name: c.name,
         })
     }
 

@@ -39,7 +39,9 @@ pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use form_pdf::{FormVerification, form_hash};
 pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
-pub use identity_review::{CaseView, InPersonCandidate, ReviewDecision, ReviewItem};
+pub use identity_review::{
+    CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
+};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use points::{CityPoints, PointView};

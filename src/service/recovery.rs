@@ -9,9 +9,12 @@ use utoipa::ToSchema;
 
 use super::identity::{RECOVERY, json_texts};
 use super::sessions::{CANDIDATE, RECOVERED, RECOVERING, RecoverySession};
-use super::{App, Issued, ServiceError, ServiceResult, UploadedPhoto, VerificationResult};
+use super::{
+    App, Issued, PhotoSlot, ServiceError, ServiceResult, UploadedPhoto, VerificationResult,
+};
 use crate::domain::{
-    IdentityState, NewPassword, Phone, PhotoKind, RECOVERY_PHOTOS, ResidentId, Verdict,
+    DIFFERENT_PERSON_MIN, IdentityState, NewPassword, Phone, PhotoKind, RECOVERY_PHOTOS,
+    ResidentId, SAME_PERSON_MAX, Verdict,
 };
 use crate::storage::micros;
 
@@ -53,6 +56,25 @@ impl App {
         self.issue_session(RECOVERING, &account.id).await
     }
 
+    /// The two photo slots of a recovery, and whether each is uploaded.
+    pub async fn recovery_photos(
+        &self,
+        session: &RecoverySession,
+    ) -> ServiceResult<Vec<PhotoSlot>> {
+        let stored = self
+            .db
+            .identity_photos(&session.candidate.id, RECOVERY)
+            .await?;
+        Ok(RECOVERY_PHOTOS
+            .iter()
+            .map(|k| PhotoSlot {
+                kind: *k,
+                label: k.label().into(),
+                uploaded: stored.iter().any(|(s, _)| s == k.as_str()),
+            })
+            .collect())
+    }
+
     /// Checks and stores one recovery photo (两照).
     pub async fn upload_recovery_photo(
         &self,
@@ -86,7 +108,19 @@ impl App {
                 "照片已通过核验，请设置新密码",
             ));
         }
-        let verdict = self.run_checks(&c.id, RECOVERY, RECOVERY_PHOTOS).await?;
+        let mut verdict = self.run_checks(&c.id, RECOVERY, RECOVERY_PHOTOS).await?;
+        if matches!(verdict, Verdict::Passed) {
+            // Consistent photos are not enough: the face must be the one verified
+            // when the account was opened, or anyone knowing 身份证号 and 姓名 could
+            // take the account over with their own face.
+            verdict = match self.distance_to_file(&c.id, RECOVERY).await? {
+                Some(d) if d <= SAME_PERSON_MAX => Verdict::Passed,
+                Some(d) if d >= DIFFERENT_PERSON_MIN => {
+                    Verdict::Failed(vec!["照片中的人与注册认证时的照片不是同一人".into()])
+                }
+                _ => Verdict::Review(vec!["无法与注册认证时的照片比对".into()]),
+            };
+        }
         let (outcome, reasons) = match verdict {
             Verdict::Passed => ("passed", vec![]),
             Verdict::Failed(r) => ("failed", r),

@@ -42,33 +42,32 @@ pub struct PointRow {
     pub phone: String,
 }
 
+const EXAM_COLUMNS: &str = "ticket, id_number_enc, id_number_idx, name, gender, \
+     specialty_code, city, county, status, transfer_in_date";
+
+fn exam_from_row(r: &sqlx::any::AnyRow) -> DbResult<ExamCandidateRow> {
+    Ok(ExamCandidateRow {
+        ticket: r.try_get("ticket")?,
+        id_number_enc: r.try_get("id_number_enc")?,
+        id_number_idx: r.try_get("id_number_idx")?,
+        name: r.try_get("name")?,
+        gender: r.try_get("gender")?,
+        specialty_code: r.try_get("specialty_code")?,
+        city: r.try_get("city")?,
+        county: r.try_get("county")?,
+        status: r.try_get("status")?,
+        transfer_in_date: r.try_get("transfer_in_date")?,
+    })
+}
+
 impl Db {
     /// The exam records under a 身份证号 blind index (one per 准考证号).
     pub async fn exam_candidates_by_id_number(&self, idx: &str) -> DbResult<Vec<ExamCandidateRow>> {
-        let rows = sqlx::query(
-            "SELECT ticket, id_number_enc, id_number_idx, name, gender, specialty_code, city, \
-             county, status, transfer_in_date FROM exam_candidates WHERE id_number_idx = $1 \
-             ORDER BY ticket",
-        )
-        .bind(idx)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ExamCandidateRow {
-                    ticket: r.try_get("ticket")?,
-                    id_number_enc: r.try_get("id_number_enc")?,
-                    id_number_idx: r.try_get("id_number_idx")?,
-                    name: r.try_get("name")?,
-                    gender: r.try_get("gender")?,
-                    specialty_code: r.try_get("specialty_code")?,
-                    city: r.try_get("city")?,
-                    county: r.try_get("county")?,
-                    status: r.try_get("status")?,
-                    transfer_in_date: r.try_get("transfer_in_date")?,
-                })
-            })
-            .collect()
+        let sql = format!(
+            "SELECT {EXAM_COLUMNS} FROM exam_candidates WHERE id_number_idx = $1 ORDER BY ticket"
+        );
+        let rows = sqlx::query(&sql).bind(idx).fetch_all(&self.read).await?;
+        rows.iter().map(exam_from_row).collect()
     }
 
     /// Adds or updates one enrolled candidate.
@@ -237,28 +236,12 @@ impl Db {
 impl Db {
     /// The exam record of a 准考证号.
     pub async fn exam_candidate(&self, ticket: &str) -> DbResult<Option<ExamCandidateRow>> {
-        let row = sqlx::query(
-            "SELECT ticket, id_number_enc, id_number_idx, name, gender, specialty_code, city, \
-             county, status, transfer_in_date FROM exam_candidates WHERE ticket = $1",
-        )
-        .bind(ticket)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| {
-            Ok(ExamCandidateRow {
-                ticket: r.try_get("ticket")?,
-                id_number_enc: r.try_get("id_number_enc")?,
-                id_number_idx: r.try_get("id_number_idx")?,
-                name: r.try_get("name")?,
-                gender: r.try_get("gender")?,
-                specialty_code: r.try_get("specialty_code")?,
-                city: r.try_get("city")?,
-                county: r.try_get("county")?,
-                status: r.try_get("status")?,
-                transfer_in_date: r.try_get("transfer_in_date")?,
-            })
-        })
-        .transpose()
+        let sql = format!("SELECT {EXAM_COLUMNS} FROM exam_candidates WHERE ticket = $1");
+        let row = sqlx::query(&sql)
+            .bind(ticket)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(exam_from_row).transpose()
     }
 
     /// The passed courses of a 准考证号, with the course facts, by date passed.

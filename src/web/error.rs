@@ -1,11 +1,13 @@
 //! Errors of the pages: a calm Chinese page with the request id; causes go to the log.
 
 use askama::Template;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::context::request_id;
-use crate::service::ServiceError;
+use super::context::{Chrome, request_id};
+use crate::service::{App, ServiceError};
 
 /// Why a page could not be served.
 #[derive(Debug)]
@@ -36,24 +38,75 @@ impl From<sqlx::Error> for WebError {
     }
 }
 
+/// The error page without the platform's frame, for responses made outside the
+/// pages' middleware.
+#[derive(Template)]
+#[template(path = "error_bare.html")]
+struct BareErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// The error page in the platform's frame (header with today's date, footer).
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// What an error response carries so the pages' middleware can frame it.
+#[derive(Debug, Clone)]
+struct ErrorContent {
     title: &'static str,
     message: String,
     request_id: String,
 }
 
-/// Renders the error page.
+/// Renders the error page; [`frame_error_pages`] puts it in the page frame.
 pub fn error_page(status: StatusCode, title: &'static str, message: String) -> Response {
-    let page = ErrorPage {
+    let content = ErrorContent {
         title,
         message,
         request_id: request_id(),
     };
-    match page.render() {
+    let page = BareErrorPage {
+        title: content.title,
+        message: &content.message,
+        request_id: &content.request_id,
+    };
+    let mut res = match page.render() {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(_) => status.into_response(),
+    };
+    res.extensions_mut().insert(content);
+    res
+}
+
+/// Re-renders error pages of page requests inside the platform's frame.
+pub async fn frame_error_pages(State(app): State<App>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let chrome = Chrome::of(&app, &parts);
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    let Some(content) = res.extensions_mut().remove::<ErrorContent>() else {
+        return res;
+    };
+    let page = ErrorPage {
+        chrome,
+        title: content.title,
+        message: &content.message,
+        request_id: &content.request_id,
+    };
+    match page.render() {
+        Ok(html) => {
+            let (mut parts, _) = res.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(html))
+        }
+        Err(_) => res,
     }
 }
 

@@ -63,7 +63,10 @@ pub fn router(app: App) -> Router {
         )
         .merge(transfer_routes())
         .merge(pages::identity::routes())
+        .merge(pages::identity_review::routes())
+        .merge(pages::recovery::routes())
         .fallback(error::not_found)
+        .layer(from_fn_with_state(app.clone(), error::frame_error_pages))
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
 
     let secure = app.config.secure_cookies();

@@ -604,6 +604,30 @@ async fn forgotten_password_is_recovered_with_two_photos(backend: Backend) {
         )
         .await;
     assert_eq!(result["outcome"], "failed", "another person: {result}");
+    // Two consistent photos of someone else: not the face verified at registration.
+    for (kind, photo) in [("id_card", &other[0]), ("holding_id", &other[1])] {
+        let path = format!("/api/v1/password-recovery/photos/{kind}");
+        put_photo(&t, &path, &recovery, jpeg(&portrait(photo))).await;
+    }
+    let (_, result) = t
+        .post_json(
+            "/api/v1/password-recovery/verification",
+            Some(&recovery),
+            json!({}),
+        )
+        .await;
+    assert_eq!(result["outcome"], "failed", "an impostor: {result}");
+    assert!(
+        result["reasons"].to_string().contains("注册认证时的照片"),
+        "{result}"
+    );
+    put_photo(
+        &t,
+        "/api/v1/password-recovery/photos/id_card",
+        &recovery,
+        photos[1].clone(),
+    )
+    .await;
     let (status, _) = put_photo(
         &t,
         "/api/v1/password-recovery/photos/holding_id",

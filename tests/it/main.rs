@@ -7,9 +7,11 @@ mod photos;
 
 mod accounts_api;
 mod admin_pages;
+mod cli;
 mod form_pdf;
 mod identity_api;
 mod identity_calibration;
+mod identity_pages;
 mod pages;
 mod transfer_api;
 mod transfer_pages;

@@ -1521,6 +1521,11 @@ async fn an_unknown_path_gives_the_chinese_404_page_with_the_request_id(backend:
     assert_eq!(id.len(), 36, "a uuid: {id}");
     assert_eq!(text_of(&page.html, "code").as_deref(), Some(id));
     assert!(has(&page.html, "a[href=\"/\"]"), "a way back home");
+    assert!(
+        page.html.contains("今天是：2026年12月03日 星期四"),
+        "in the page frame"
+    );
+    assert!(page.html.contains("版权所有：山西省招生考试管理中心"));
 }
 
 both_backends!(

@@ -220,6 +220,8 @@ struct HomePage {
     is_admin: bool,
     /// City offices and province admins review transfer-out applications.
     reviews: bool,
+    /// Registration points and province admins review identities.
+    identity_reviews: bool,
 }
 
 /// GET /admin/home.
@@ -235,6 +237,7 @@ pub async fn home(
         scope_label: app.scope_label(&s.scope),
         is_admin: s.role == Role::ProvinceAdmin,
         reviews: matches!(s.role, Role::ProvinceAdmin | Role::CityOffice),
+        identity_reviews: matches!(s.role, Role::ProvinceAdmin | Role::RegistrationPoint),
     };
     render(StatusCode::OK, &page)
 }
