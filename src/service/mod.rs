@@ -54,6 +54,10 @@ pub use transfer::{
 };
 pub use windows::WindowView;
 
+/// Upload requests read at once per node (each body at most 6 MB), so upload
+/// bodies never take more than about 100 MB; further uploads wait their turn.
+pub const UPLOADS_AT_ONCE: usize = 16;
+
 /// The optional heavy parts of a node, loaded at start: each may be missing on
 /// a machine without its files, and the platform says so and carries on.
 #[derive(Default)]
@@ -83,6 +87,9 @@ pub struct Inner {
     pub faces: Option<FaceEngine>,
     /// Bounds photo decoding to the cores, so uploads never starve page loads.
     image_permits: tokio::sync::Semaphore,
+    /// Bounds the upload requests being read at once, so photo bodies held in
+    /// memory stay bounded however many candidates upload together.
+    pub upload_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -121,6 +128,7 @@ impl App {
             pdf,
             faces,
             image_permits: tokio::sync::Semaphore::new(cores),
+            upload_permits: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }))
     }

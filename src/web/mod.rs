@@ -76,6 +76,7 @@ pub fn router(app: App) -> Router {
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .layer(from_fn_with_state(app.clone(), bound_uploads))
         .layer(from_fn(context::scope_request_id))
         .layer(
             TraceLayer::new_for_http()
@@ -180,6 +181,26 @@ fn transfer_routes() -> Router<App> {
         .route("/admin/transfers/{id}/decision", post(review::decide))
         .route("/admin/transfers/{id}/files/{file_id}", get(review::image))
         .route("/admin/transfers/{id}/form.pdf", get(review::form_pdf))
+}
+
+/// Lets at most [`crate::service::UPLOADS_AT_ONCE`] photo uploads (JPEG bodies
+/// and multipart forms) be read at a time; the others wait before their body is read.
+async fn bound_uploads(
+    State(app): State<App>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let upload = kind.starts_with("image/") || kind.starts_with("multipart/form-data");
+    if !upload {
+        return next.run(req).await;
+    }
+    let _permit = app.upload_permits.acquire().await;
+    next.run(req).await
 }
 
 /// The stylesheet and images, built into the binary.

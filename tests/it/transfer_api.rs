@@ -543,6 +543,34 @@ async fn a_rejected_confirmation_gets_one_new_confirmation(backend: Backend) {
     assert_eq!(t.app.db.count_files().await.unwrap(), 6);
 }
 
+async fn uploads_wait_for_a_slot_when_many_are_read_at_once(backend: Backend) {
+    let Some(t) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let demo = t.demo().await;
+    let token = candidate(&t, &demo.candidates[0]).await;
+    let id = new_draft(&t, &token).await;
+    let path = format!("/api/v1/transfer-outs/{id}/materials/id_card");
+    let all = zikao::service::UPLOADS_AT_ONCE as u32;
+    let busy = t.app.upload_permits.acquire_many(all).await.unwrap();
+
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_millis(800),
+        put_jpeg(&t, &token, &path, fixtures::standard()),
+    )
+    .await;
+    assert!(waiting.is_err(), "no slot: the upload waits");
+    assert_eq!(t.app.db.count_files().await.unwrap(), 0);
+    let (status, _) = t
+        .get_json(&format!("/api/v1/transfer-outs/{id}"), Some(&token))
+        .await;
+    assert_eq!(status, 200, "other requests are not held up");
+    drop(busy);
+
+    let (status, body) = put_jpeg(&t, &token, &path, fixtures::standard()).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 async fn changing_an_open_window_moves_its_applications(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
@@ -1224,4 +1252,5 @@ both_backends!(
     stored_photos_carry_no_exif,
     reopen_returns_to_draft_until_confirmed,
     changing_an_open_window_moves_its_applications,
+    uploads_wait_for_a_slot_when_many_are_read_at_once,
 );
