@@ -2,13 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::home::Empty;
-use super::{Opt, OptGroup, render, status_of};
+use super::{LoginRefusal, Opt, OptGroup, render};
 use crate::domain::Role;
 use crate::service::{
     App, FieldErrors, NewStaff, ServiceError, StaffLogin, StaffLoginOutcome, StaffView,
@@ -84,34 +83,16 @@ pub async fn login(
             let jar = jar.add(cookie(&app, STAFF_COOKIE, issued.token, "/admin"));
             Ok((jar, Redirect::to("/admin/totp")).into_response())
         }
-        Err(
-            e @ (ServiceError::Invalid(_)
-            | ServiceError::Unauthorized { .. }
-            | ServiceError::TooManyRequests { .. }),
-        ) => {
-            let errors = e.fields().cloned().unwrap_or_default();
-            let message = if matches!(e, ServiceError::Invalid(_)) {
-                String::new()
-            } else {
-                e.to_string()
-            };
+        Err(e) => {
+            let refusal = LoginRefusal::of(e)?;
             let page = LoginPage {
                 chrome,
                 username: form.username.trim().to_owned(),
-                message,
-                errors,
+                message: refusal.message.clone(),
+                errors: refusal.errors.clone(),
             };
-            let mut res = render(status_of(&e), &page)?;
-            if let ServiceError::TooManyRequests {
-                retry_after_secs, ..
-            } = e
-            {
-                res.headers_mut()
-                    .insert(RETRY_AFTER, retry_after_secs.into());
-            }
-            Ok(res)
+            refusal.render(&page)
         }
-        Err(e) => Err(e.into()),
     }
 }
 

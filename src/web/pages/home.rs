@@ -2,14 +2,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::{render, status_of};
+use super::{LoginRefusal, render};
 use crate::domain::IdentityState;
-use crate::service::{App, FieldErrors, ServiceError};
+use crate::service::{App, FieldErrors};
 use crate::web::context::{
     CANDIDATE_COOKIE, Chrome, ClientIp, CsrfForm, VISITOR_COOKIE, cookie, removal,
 };
@@ -74,34 +73,16 @@ pub async fn login(
             let jar = jar.add(cookie(&app, CANDIDATE_COOKIE, issued.token, "/"));
             Ok((jar, Redirect::to(landing(&account.identity_state))).into_response())
         }
-        Err(
-            e @ (ServiceError::Invalid(_)
-            | ServiceError::Unauthorized { .. }
-            | ServiceError::TooManyRequests { .. }),
-        ) => {
-            let errors = e.fields().cloned().unwrap_or_default();
-            let message = if matches!(e, ServiceError::Invalid(_)) {
-                String::new()
-            } else {
-                e.to_string()
-            };
+        Err(e) => {
+            let refusal = LoginRefusal::of(e)?;
             let page = HomePage {
                 chrome,
                 login: form.login.trim().to_owned(),
-                message,
-                errors,
+                message: refusal.message.clone(),
+                errors: refusal.errors.clone(),
             };
-            let mut res = render(status_of(&e), &page)?;
-            if let ServiceError::TooManyRequests {
-                retry_after_secs, ..
-            } = e
-            {
-                res.headers_mut()
-                    .insert(RETRY_AFTER, retry_after_secs.into());
-            }
-            Ok(res)
+            refusal.render(&page)
         }
-        Err(e) => Err(e.into()),
     }
 }
 

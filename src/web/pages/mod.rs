@@ -21,7 +21,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::WebError;
-use crate::service::ServiceError;
+use crate::service::{FieldErrors, ServiceError};
 
 /// Renders a template with a status.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, WebError> {
@@ -56,6 +56,55 @@ pub fn options(values: &[String], selected: &str) -> Vec<Opt> {
             selected: v == selected,
         })
         .collect()
+}
+
+/// A refused sign-in as a login page shows it: the messages beside the fields,
+/// the message above the form, the status and the wait of a lock.
+pub struct LoginRefusal {
+    pub errors: FieldErrors,
+    pub message: String,
+    status: StatusCode,
+    retry_after: Option<u64>,
+}
+
+impl LoginRefusal {
+    /// The refusal of a sign-in error, or the error itself when it is not one.
+    pub fn of(e: ServiceError) -> Result<Self, ServiceError> {
+        if !matches!(
+            e,
+            ServiceError::Invalid(_)
+                | ServiceError::Unauthorized { .. }
+                | ServiceError::TooManyRequests { .. }
+        ) {
+            return Err(e);
+        }
+        let retry_after = match &e {
+            ServiceError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        Ok(Self {
+            errors: e.fields().cloned().unwrap_or_default(),
+            message: if matches!(e, ServiceError::Invalid(_)) {
+                String::new()
+            } else {
+                e.to_string()
+            },
+            status: status_of(&e),
+            retry_after,
+        })
+    }
+
+    /// Renders the login page again with the refusal's status and wait.
+    pub fn render<T: Template>(&self, page: &T) -> Result<Response, WebError> {
+        let mut res = render(self.status, page)?;
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        Ok(res)
+    }
 }
 
 /// The status of a form that failed a service check.
