@@ -1,4 +1,4 @@
-//! The command line: `serve`, `staff add`, `window set`.
+//! The command line: `serve`, `staff add`, `window set`, `sweep`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -47,6 +47,9 @@ pub enum Command {
         #[command(subcommand)]
         action: WindowCommand,
     },
+    /// Remove stored files that nothing uses (older than one hour); nodes also
+    /// do this hourly for the last seven days.
+    Sweep,
 }
 
 /// Staff account commands.
@@ -164,6 +167,18 @@ pub async fn run() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("window {} set", kind.as_str());
+            Ok(())
+        }
+        Command::Sweep => {
+            let before = chrono::Utc::now() - crate::service::SWEEP_GRACE;
+            let report = app
+                .sweep_files(None, before)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "unused files removed: {} rows, {} objects without a row",
+                report.rows, report.objects
+            );
             Ok(())
         }
     }

@@ -80,7 +80,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let sweeper = tokio::spawn(sweep_sessions(app.clone()));
+    let sweeper = tokio::spawn(housekeeping(app.clone()));
     let transfer_jobs = tokio::spawn(transfer_jobs(app.clone()));
     let router = crate::web::router(app.clone());
     axum::serve(
@@ -95,8 +95,11 @@ pub async fn serve(
     Ok(())
 }
 
-async fn sweep_sessions(app: App) {
+/// Removes expired sessions and hand-off links every five minutes, and unused
+/// files every hour. Every node runs it; each removal is idempotent.
+async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let mut round: u64 = 0;
     loop {
         tick.tick().await;
         match app.sweep_sessions().await {
@@ -104,6 +107,15 @@ async fn sweep_sessions(app: App) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
+        if let Err(e) = app.sweep_handoffs().await {
+            tracing::warn!(error = %e, "hand-off link sweep failed");
+        }
+        if round.is_multiple_of(12)
+            && let Err(e) = app.sweep_recent_files().await
+        {
+            tracing::warn!(error = %e, "file sweep failed");
+        }
+        round += 1;
     }
 }
 

@@ -6,6 +6,7 @@ mod contacts;
 pub mod demo;
 mod error;
 mod form_pdf;
+mod handoff;
 mod identity;
 mod identity_review;
 mod passwords;
@@ -14,6 +15,7 @@ mod points;
 mod recovery;
 mod sessions;
 mod staff;
+mod sweep;
 mod throttle;
 mod transfer;
 mod windows;
@@ -38,6 +40,7 @@ pub use accounts::{
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use form_pdf::{FormVerification, form_hash};
+pub use handoff::{HandoffLink, PhoneSession};
 pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
 pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
@@ -48,6 +51,7 @@ pub use points::{CityPoints, PointView};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
+pub use sweep::{SWEEP_GRACE, SweepReport};
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,

@@ -26,6 +26,10 @@ pub(crate) const RECOVERING: &str = "recovery";
 /// A password recovery whose photos passed: only the new password is left.
 pub(crate) const RECOVERED: &str = "recovery_verified";
 
+/// A phone that opened a hand-off link: it may only add the confirmation
+/// photos of one application.
+pub(crate) const HANDOFF: &str = "handoff";
+
 /// A token just issued.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -71,9 +75,19 @@ pub enum Subject {
 impl App {
     /// Starts a session for a subject.
     pub(crate) async fn issue_session(&self, kind: &str, id: &str) -> ServiceResult<Issued> {
+        self.issue_session_for(kind, id, ABSOLUTE).await
+    }
+
+    /// Starts a session that ends after `lifetime` at the latest.
+    pub(crate) async fn issue_session_for(
+        &self,
+        kind: &str,
+        id: &str,
+        lifetime: Duration,
+    ) -> ServiceResult<Issued> {
         let token = random_token();
         let now = self.clock.now();
-        let expires_at = now + ABSOLUTE;
+        let expires_at = now + lifetime.min(ABSOLUTE);
         self.db
             .insert_session(
                 &token_hash(&token),
@@ -87,7 +101,10 @@ impl App {
     }
 
     /// The live session of a token, ending it if it has expired.
-    async fn live_session(&self, token: &str) -> ServiceResult<Option<crate::storage::SessionRow>> {
+    pub(crate) async fn live_session(
+        &self,
+        token: &str,
+    ) -> ServiceResult<Option<crate::storage::SessionRow>> {
         if token.is_empty() || token.len() > 100 {
             return Ok(None);
         }

@@ -511,7 +511,7 @@ impl App {
     }
 
     /// Refuses a change unless the application is in `allowed` and its window open.
-    async fn ensure_state(
+    pub(super) async fn ensure_state(
         &self,
         row: &TransferRow,
         allowed: fn(TransferState) -> bool,

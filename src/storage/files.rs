@@ -1,13 +1,15 @@
 //! File objects (photos and thumbnails) behind one interface, and their rows.
 //! Keys are generated ASCII names, never derived from what the uploader sent.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use sqlx::Row;
 
 use super::{Db, DbResult};
@@ -53,6 +55,17 @@ impl FileStore {
         self.store.get(&ObjectPath::from(key)).await?.bytes().await
     }
 
+    /// The objects under `prefix` whose keys sort after `offset`, in no
+    /// particular order.
+    pub fn list_after(
+        &self,
+        prefix: &str,
+        offset: &str,
+    ) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        self.store
+            .list_with_offset(Some(&ObjectPath::from(prefix)), &ObjectPath::from(offset))
+    }
+
     /// Removes an object; a missing one is not an error.
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.store.delete(&ObjectPath::from(key)).await {
@@ -91,18 +104,7 @@ impl Db {
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| {
-            Ok(FileRow {
-                id: r.try_get("id")?,
-                object_key: r.try_get("object_key")?,
-                thumb_key: r.try_get("thumb_key")?,
-                byte_size: r.try_get("byte_size")?,
-                width: r.try_get("width")?,
-                height: r.try_get("height")?,
-                sharpness: r.try_get("sharpness")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(file_from_row).transpose()
     }
 
     /// How many file rows there are.
@@ -113,6 +115,47 @@ impl Db {
             .try_get("n")
     }
 
+    /// Files created in `[from, before)` that no row uses, at most `limit`.
+    pub async fn unreferenced_files(
+        &self,
+        from: i64,
+        before: i64,
+        limit: i64,
+    ) -> DbResult<Vec<FileRow>> {
+        let rows = sqlx::query(
+            "SELECT id, object_key, thumb_key, byte_size, width, height, sharpness FROM files f \
+             WHERE created_at >= $1 AND created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM identity_photos i WHERE i.file_id = f.id) \
+             AND NOT EXISTS (SELECT 1 FROM transfer_images t WHERE t.file_id = f.id) \
+             ORDER BY created_at LIMIT $3",
+        )
+        .bind(from)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(file_from_row).collect()
+    }
+
+    /// Which of `ids` have a file row.
+    pub async fn existing_file_ids(&self, ids: &[String]) -> DbResult<HashSet<String>> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT id FROM files WHERE id IN ({})", marks.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect()
+    }
+
     /// Removes a file's row.
     pub async fn delete_file(&self, id: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM files WHERE id = $1")
@@ -121,4 +164,16 @@ impl Db {
             .await
             .map(|_| ())
     }
+}
+
+fn file_from_row(r: &sqlx::any::AnyRow) -> DbResult<FileRow> {
+    Ok(FileRow {
+        id: r.try_get("id")?,
+        object_key: r.try_get("object_key")?,
+        thumb_key: r.try_get("thumb_key")?,
+        byte_size: r.try_get("byte_size")?,
+        width: r.try_get("width")?,
+        height: r.try_get("height")?,
+        sharpness: r.try_get("sharpness")?,
+    })
 }

@@ -85,8 +85,11 @@ pub struct CsrfToken(pub String);
 /// page request.
 pub async fn csrf_binding(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let session_cookie = if req.uri().path().starts_with("/admin") {
+    let path = req.uri().path();
+    let session_cookie = if path.starts_with("/admin") {
         STAFF_COOKIE
+    } else if path.starts_with("/m/") {
+        super::pages::phone::PHONE_COOKIE
     } else {
         CANDIDATE_COOKIE
     };

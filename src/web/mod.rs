@@ -65,6 +65,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::identity::routes())
         .merge(pages::identity_review::routes())
         .merge(pages::recovery::routes())
+        .merge(pages::phone::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), error::frame_error_pages))
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));
@@ -213,6 +214,10 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
         "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
         "preview.js" => (
             include_bytes!("../../static/preview.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "upload.js" => (
+            include_bytes!("../../static/upload.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => return StatusCode::NOT_FOUND.into_response(),

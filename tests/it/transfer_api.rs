@@ -32,7 +32,7 @@ async fn send(req: reqwest::RequestBuilder, token: &str) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn put_jpeg(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn put_jpeg(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> (u16, Value) {
     let req = t
         .api()
         .put(t.url(path))
@@ -50,7 +50,7 @@ async fn delete(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
 }
 
 /// GETs raw bytes: status, content type and body.
-async fn get_bytes(t: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>) {
+pub(crate) async fn get_bytes(t: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>) {
     let res = t
         .api()
         .get(t.url(path))
@@ -69,7 +69,7 @@ async fn get_bytes(t: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8
 
 /// A candidate's API token (sessions end after 30 idle minutes: log in again
 /// after moving the clock).
-async fn candidate(t: &TestApp, c: &DemoCandidate) -> String {
+pub(crate) async fn candidate(t: &TestApp, c: &DemoCandidate) -> String {
     t.login(c.ticket.as_deref().unwrap(), c.password.as_deref().unwrap())
         .await
 }
@@ -96,7 +96,7 @@ async fn staff(t: &TestApp, demo: &DemoAccounts, username: &str) -> String {
 }
 
 /// A new draft with the standard form.
-async fn new_draft(t: &TestApp, token: &str) -> String {
+pub(crate) async fn new_draft(t: &TestApp, token: &str) -> String {
     let (status, body) = t
         .post_json("/api/v1/transfer-outs", Some(token), form())
         .await;

@@ -20,7 +20,7 @@ const MATERIALS: [&str; 4] = [
 ];
 
 /// Signs a demo candidate in with a fresh browser.
-async fn candidate_browser(t: &TestApp, c: &DemoCandidate) -> Client {
+pub(crate) async fn candidate_browser(t: &TestApp, c: &DemoCandidate) -> Client {
     let b = t.browser();
     let res = sign_in(t, &b, &c.id_number, c.password.as_deref().unwrap()).await;
     assert_eq!(
@@ -59,7 +59,13 @@ async fn staff_browser(t: &TestApp, demo: &DemoAccounts, username: &str) -> Clie
 }
 
 /// Posts a multipart upload form the way a browser does: csrf first, then the photo.
-async fn upload(t: &TestApp, b: &Client, path: &str, csrf: &str, bytes: Vec<u8>) -> Page {
+pub(crate) async fn upload(
+    t: &TestApp,
+    b: &Client,
+    path: &str,
+    csrf: &str,
+    bytes: Vec<u8>,
+) -> Page {
     let part = Part::bytes(bytes)
         .file_name("photo.jpg")
         .mime_str("image/jpeg")
@@ -89,7 +95,7 @@ async fn fetch(t: &TestApp, b: &Client, path: &str) -> (u16, String) {
 }
 
 /// The text of the error shown in the box of a material or photo kind.
-fn kind_error(html: &str, kind: &str) -> Option<String> {
+pub(crate) fn kind_error(html: &str, kind: &str) -> Option<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(&format!("#kind-{kind} .error")).unwrap();
     doc.select(&sel)
@@ -98,7 +104,7 @@ fn kind_error(html: &str, kind: &str) -> Option<String> {
 }
 
 /// Every `src` of the images in a page.
-fn image_sources(html: &str) -> Vec<String> {
+pub(crate) fn image_sources(html: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse("img[src^=\"/transfer/\"], img[src^=\"/admin/transfers/\"]").unwrap();
     doc.select(&sel)
@@ -116,7 +122,7 @@ fn form_fields<'a>(csrf: &'a str, ticket: &'a str) -> [(&'a str, &'a str); 4] {
 }
 
 /// The form, with a wrong ticket first: the new application's id.
-async fn create_through_the_form(t: &TestApp, b: &Client, c: &DemoCandidate) -> String {
+pub(crate) async fn create_through_the_form(t: &TestApp, b: &Client, c: &DemoCandidate) -> String {
     let service = get(t, b, "/services/transfer").await;
     assert_eq!(service.status, 200);
     assert!(
@@ -175,7 +181,7 @@ async fn create_through_the_form(t: &TestApp, b: &Client, c: &DemoCandidate) -> 
 }
 
 /// Materials by multipart, a refused PNG, then 提交申请.
-async fn upload_materials_and_submit(t: &TestApp, b: &Client, id: &str) {
+pub(crate) async fn upload_materials_and_submit(t: &TestApp, b: &Client, id: &str) {
     let page = get(t, b, &format!("/transfer/{id}/materials")).await;
     assert_eq!(page.status, 200);
     assert!(page.html.contains("材料管理（点击图片放大查看）"));

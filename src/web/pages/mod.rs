@@ -10,6 +10,7 @@ pub mod identity;
 pub mod identity_review;
 pub mod in_person;
 pub mod materials;
+pub mod phone;
 pub mod recovery;
 pub mod register;
 pub mod review;
