@@ -38,7 +38,11 @@ fn data(i: usize) -> serde_json::Value {
 }
 
 fn main() {
-    let renderer = match FormRenderer::new(&[]) {
+    // BENCH_PDF_FONTS=a.ttc,b.ttf compares other font files with the default.
+    let fonts: Vec<std::path::PathBuf> = std::env::var("BENCH_PDF_FONTS")
+        .map(|v| v.split(',').map(Into::into).collect())
+        .unwrap_or_default();
+    let renderer = match FormRenderer::new(&fonts) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("form_pdf benchmark skipped: {e}");
