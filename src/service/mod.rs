@@ -2,18 +2,21 @@
 //! rules and the storage. Handlers parse, call one service function, and render.
 
 mod accounts;
+mod announcements;
 mod contacts;
 pub mod demo;
 mod error;
 mod form_pdf;
 mod identity;
 mod identity_review;
+mod lists;
 mod passwords;
 mod photos;
 mod points;
 mod recovery;
 mod sessions;
 mod staff;
+mod staff_admin;
 mod throttle;
 mod transfer;
 mod windows;
@@ -35,6 +38,7 @@ use crate::storage::{Db, FileStore};
 pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
+pub use announcements::{AnnouncementInput, AnnouncementKind, AnnouncementView, sanitised_html};
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use form_pdf::{FormVerification, form_hash};
@@ -42,12 +46,14 @@ pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, Verifi
 pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
 };
+pub use lists::{CityEntry, ListEdit, ListEntry, ListKind, Lists, TargetProvince};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
-pub use points::{CityPoints, PointView};
+pub use points::{CityPoints, PointInput, PointView};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
+pub use staff_admin::ScopeChange;
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,
@@ -91,6 +97,8 @@ pub struct Inner {
     /// memory stay bounded however many candidates upload together.
     pub upload_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// The province lists in effect, rebuilt when another edit is seen.
+    lists_cache: lists::ListsCache,
 }
 
 impl Deref for App {
@@ -130,6 +138,7 @@ impl App {
             image_permits: tokio::sync::Semaphore::new(cores),
             upload_permits: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            lists_cache: lists::ListsCache::default(),
         }))
     }
 

@@ -6,6 +6,7 @@ mod harness;
 mod photos;
 
 mod accounts_api;
+mod admin_console;
 mod admin_pages;
 mod cli;
 mod form_pdf;
@@ -13,5 +14,6 @@ mod identity_api;
 mod identity_calibration;
 mod identity_pages;
 mod pages;
+mod staff_matrix;
 mod transfer_api;
 mod transfer_pages;
