@@ -130,6 +130,12 @@ async fn announcements_are_sanitised_and_published_on_time(backend: Backend) {
         !list.html.contains("2027年报考简章"),
         "a guide is not a notice"
     );
+    let home = get(&t, &visitor, "/").await;
+    assert!(
+        home.html.contains("2027年上半年报名通知"),
+        "the home page lists the latest notices"
+    );
+    assert!(!home.html.contains("成绩发布预告"));
 
     let (status, notices) = t.get_json("/api/v1/announcements?kind=notice", None).await;
     assert_eq!(status, 200);
