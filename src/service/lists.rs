@@ -428,3 +428,52 @@ impl App {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        list: &str,
+        code: &str,
+        parent: Option<&str>,
+        name: &str,
+        enabled: bool,
+    ) -> ListEntryRow {
+        ListEntryRow {
+            list: list.into(),
+            code: code.into(),
+            parent: parent.map(Into::into),
+            name: name.into(),
+            enabled,
+        }
+    }
+
+    #[test]
+    fn edits_overlay_the_province_file() {
+        let province = Province::shanxi();
+        let rows = [
+            row("reason", "military_service", None, "入伍或随军", false),
+            row("reason", "study_elsewhere", None, "异地求学", true),
+            row("target", "41", None, "河南省", false),
+            row("county", "140105", Some("1401"), "新区名", false),
+            row("county", "140199", Some("1401"), "示范区", true),
+        ];
+
+        let lists = Lists::build(&province, &rows);
+
+        let active: Vec<String> = lists.active_reasons().into_iter().map(|r| r.code).collect();
+        assert!(!active.contains(&"military_service".to_owned()));
+        assert_eq!(active.last().map(String::as_str), Some("study_elsewhere"));
+        assert_eq!(lists.reason("military_service").unwrap().name, "入伍或随军");
+        assert!(!lists.target("41").unwrap().open);
+        assert!(lists.target("42").unwrap().open);
+        assert!(lists.target("14").is_none(), "not to the province itself");
+        assert_eq!(lists.place("140105"), "太原市新区名");
+        assert!(lists.open_county("140105").is_none());
+        assert!(lists.open_county("140199").is_some());
+        let taiyuan = &lists.open_cities()[0];
+        assert!(taiyuan.counties.iter().all(|k| k.code != "140105"));
+        assert_eq!(lists.cities.len(), 11);
+    }
+}
