@@ -7,6 +7,7 @@ mod photos;
 
 mod accounts_api;
 mod admin_console;
+mod admin_lists;
 mod admin_pages;
 mod cli;
 mod form_pdf;
