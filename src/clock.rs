@@ -76,6 +76,26 @@ pub fn china_minute(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// An instant as a form's `datetime-local` value, `2026-03-01T08:00`, in China
+/// Standard Time.
+pub fn china_input(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Reads `2026-03-01T08:00` or `2026-03-01 08:00` as China Standard Time.
+pub fn parse_china_minute(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())?;
+    local
+        .and_local_timezone(china())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +113,14 @@ mod tests {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 3, 17, 0, 0).unwrap());
         assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
         assert_eq!(china_minute(clock.now()), "2026-12-04 01:00");
+    }
+
+    #[test]
+    fn form_times_are_read_in_china_time() {
+        let at = parse_china_minute("2026-12-04T01:00").unwrap();
+        assert_eq!(at, Utc.with_ymd_and_hms(2026, 12, 3, 17, 0, 0).unwrap());
+        assert_eq!(china_input(at), "2026-12-04T01:00");
+        assert_eq!(parse_china_minute("2026-12-04 01:00"), Some(at));
+        assert_eq!(parse_china_minute("2026-13-04T01:00"), None);
     }
 }

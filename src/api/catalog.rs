@@ -17,10 +17,10 @@ pub async fn windows(State(app): State<App>) -> Result<Json<Vec<WindowView>>, Ap
 }
 
 #[utoipa::path(get, path = "/api/v1/transfer-outs/reasons", tag = "catalog",
-    responses((status = 200, body = Vec<Coded>)))]
+    responses((status = 200, body = Vec<Coded>), (status = 503, body = ApiErrorBody)))]
 /// The province's 转出原因 list.
-pub async fn transfer_reasons(State(app): State<App>) -> Json<Vec<Coded>> {
-    Json(app.province.transfer_reasons.clone())
+pub async fn transfer_reasons(State(app): State<App>) -> Result<Json<Vec<Coded>>, ApiError> {
+    Ok(Json(app.lists().await?.active_reasons()))
 }
 
 /// Everything a registration form needs.
@@ -35,13 +35,32 @@ pub struct Lists {
     pub profile: ProfileLists,
 }
 
-#[utoipa::path(get, path = "/api/v1/lists", tag = "catalog", responses((status = 200, body = Lists)))]
+#[utoipa::path(get, path = "/api/v1/lists", tag = "catalog", 
+    responses((status = 200, body = Lists), (status = 503, body = ApiErrorBody)))]
 /// Cities and counties (报名区县), provinces, and the profile lists.
-pub async fn lists(State(app): State<App>) -> Json<Lists> {
-    Json(Lists {
+pub async fn lists(State(app): State<App>) -> Result<Json<Lists>, ApiError> {
+    let cities = app
+        .lists()
+        .await?
+        .open_cities()
+        .into_iter()
+        .map(|c| City {
+            code: c.code,
+            name: c.name,
+            counties: c
+                .counties
+                .into_iter()
+                .map(|k| Coded {
+                    code: k.code,
+                    name: k.name,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(Lists {
         province: app.province.info.code.clone(),
-        cities: app.province.cities.clone(),
+        cities,
         provinces: app.province.provinces.clone(),
         profile: app.province.lists.clone(),
-    })
+    }))
 }

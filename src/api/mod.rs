@@ -2,6 +2,7 @@
 //! document at /api/openapi.json. It calls the same services as the pages.
 
 mod accounts;
+mod announcements;
 pub mod auth;
 mod catalog;
 pub mod error;
@@ -33,6 +34,7 @@ use crate::service::App;
         accounts::register_new, accounts::register_enrolled, accounts::login, accounts::logout,
         accounts::me, accounts::change_password,
         catalog::windows, catalog::transfer_reasons, catalog::lists,
+        announcements::list, announcements::show,
         staff::login, staff::logout, staff::me,
         transfer::eligibility, transfer::list, transfer::create, transfer::show, transfer::update,
         transfer::add_material, transfer::delete_material, transfer::submit, transfer::reopen,
@@ -97,6 +99,8 @@ pub fn router() -> Router<App> {
         .route("/v1/windows", get(catalog::windows))
         .route("/v1/transfer-outs/reasons", get(catalog::transfer_reasons))
         .route("/v1/lists", get(catalog::lists))
+        .route("/v1/announcements", get(announcements::list))
+        .route("/v1/announcements/{id}", get(announcements::show))
         .route(
             "/v1/staff/session",
             post(staff::login).delete(staff::logout),

@@ -171,7 +171,8 @@ impl App {
             &lists.politics,
             "政治面貌",
         );
-        let place = self.province.county(input.county.trim());
+        let lists = self.lists().await?;
+        let place = lists.open_county(input.county.trim());
         if place.is_none() {
             e.add("county", "请选择报名区县");
         }
@@ -434,7 +435,8 @@ impl App {
             .as_deref()
             .map(|m| self.keys.decrypt("email", m))
             .transpose()?;
-        let (city, county) = match self.province.county(&c.county) {
+        let lists = self.lists_snapshot();
+        let (city, county) = match lists.county(&c.county) {
             Some((city, county)) => (city.name.clone(), county.name.clone()),
             None => (c.city.clone(), c.county.clone()),
         };

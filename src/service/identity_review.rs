@@ -123,10 +123,7 @@ impl App {
     }
 
     fn place(&self, county: &str) -> String {
-        match self.province.county(county) {
-            Some((city, county)) => format!("{}{}", city.name, county.name),
-            None => county.into(),
-        }
+        self.lists_snapshot().place(county)
     }
 
     fn review_item(&self, r: QueueRow) -> ReviewItem {

@@ -2,6 +2,7 @@
 //! rules and the storage. Handlers parse, call one service function, and render.
 
 mod accounts;
+mod announcements;
 mod contacts;
 pub mod demo;
 mod error;
@@ -9,6 +10,7 @@ mod form_pdf;
 mod handoff;
 mod identity;
 mod identity_review;
+mod lists;
 mod passwords;
 mod photos;
 mod points;
@@ -16,6 +18,7 @@ mod recovery;
 mod sessions;
 mod staff;
 mod sweep;
+mod staff_admin;
 mod throttle;
 mod transfer;
 mod windows;
@@ -37,6 +40,7 @@ use crate::storage::{Db, FileStore};
 pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
+pub use announcements::{AnnouncementInput, AnnouncementKind, AnnouncementView, sanitised_html};
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use form_pdf::{FormVerification, form_hash};
@@ -45,13 +49,15 @@ pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, Verifi
 pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
 };
+pub use lists::{CityEntry, ListEdit, ListEntry, ListKind, Lists, TargetProvince};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
-pub use points::{CityPoints, PointView};
+pub use points::{CityPoints, PointInput, PointView};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
 pub use sweep::{SWEEP_GRACE, SweepReport};
+pub use staff_admin::ScopeChange;
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,
@@ -95,6 +101,8 @@ pub struct Inner {
     /// memory stay bounded however many candidates upload together.
     pub upload_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// The province lists in effect, rebuilt when another edit is seen.
+    lists_cache: lists::ListsCache,
 }
 
 impl Deref for App {
@@ -134,6 +142,7 @@ impl App {
             image_permits: tokio::sync::Semaphore::new(cores),
             upload_permits: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            lists_cache: lists::ListsCache::default(),
         }))
     }
 

@@ -121,16 +121,15 @@ impl App {
         }
         let password = e.check("password", NewPassword::parse(&input.password, None, None));
         let role = Role::from_word(&input.role);
+        let lists = self.lists().await?;
         let (mut city, mut point) = (None, None);
         match role {
             None => e.add("role", "请选择角色"),
             Some(Role::ProvinceAdmin) => {}
-            Some(Role::CityOffice) => {
-                match input.city.as_deref().and_then(|c| self.province.city(c)) {
-                    Some(c) => city = Some(c.code.clone()),
-                    None => e.add("city", "请选择所属地市"),
-                }
-            }
+            Some(Role::CityOffice) => match input.city.as_deref().and_then(|c| lists.city(c)) {
+                Some(c) => city = Some(c.code.clone()),
+                None => e.add("city", "请选择所属地市"),
+            },
             Some(Role::RegistrationPoint) => {
                 match input.point.as_deref().filter(|p| !p.is_empty()) {
                     Some(p) => match self.db.point(p).await? {
@@ -207,11 +206,7 @@ impl App {
         }
         let key = self.keys.blind_index("staff_login", &username);
         self.check_lock(&key).await?;
-        let account = self
-            .db
-            .staff_by_username(&username)
-            .await?
-            .filter(|s| !s.disabled);
+        let account = self.db.staff_by_username(&username).await?;
         let ok = self
             .passwords
             .verify(
@@ -223,6 +218,14 @@ impl App {
         let Some(account) = account.filter(|_| ok) else {
             return Err(self.fail_login(&key, LOGIN_FAILED).await);
         };
+        // Told only to whoever knows the password, so it reveals nothing to a guesser.
+        if account.disabled {
+            return Err(ServiceError::Unauthorized {
+                code: "account_disabled",
+                message: "该账号已停用，请联系省招考中心管理员".into(),
+                fields: FieldErrors::new(),
+            });
+        }
         if account.role == Role::ProvinceAdmin.as_str() {
             let Some(sealed) = &account.totp_secret_enc else {
                 self.db.clear_failures(&key).await?;
@@ -361,6 +364,10 @@ pub struct StaffView {
     pub scope_label: String,
     pub totp_bound: bool,
     pub disabled: bool,
+    /// City code of a city office or registration point; empty otherwise.
+    pub city: String,
+    /// Registration point id; empty otherwise.
+    pub point: String,
 }
 
 impl App {
@@ -378,23 +385,19 @@ impl App {
 
     /// The label of a scope, e.g. 太原市 or 太原市小店区自学考试报名点.
     pub fn scope_label(&self, scope: &StaffScope) -> String {
+        let lists = self.lists_snapshot();
         match scope {
             StaffScope::Province => self.province.info.name.clone(),
-            StaffScope::City(c) => self
-                .province
-                .city(c)
-                .map(|c| c.name.clone())
-                .unwrap_or_else(|| c.clone()),
-            StaffScope::Point { county, .. } => match self.province.county(county) {
-                Some((city, k)) => format!("{}{}报名点", city.name, k.name),
-                None => county.clone(),
-            },
+            StaffScope::City(c) => lists.city_name(c),
+            StaffScope::Point { county, .. } => format!("{}报名点", lists.place(county)),
         }
     }
 
     /// Every staff account (province admins only).
     pub async fn staff_list(&self, actor: &StaffSession) -> ServiceResult<Vec<StaffView>> {
         self.require_province_admin(actor)?;
+        // Refreshes the lists the scope labels are drawn from.
+        self.lists().await?;
         let mut out = vec![];
         for s in self.db.all_staff().await? {
             let scope = self.staff_scope(&s).await?;
@@ -410,6 +413,8 @@ impl App {
                     .unwrap_or_default(),
                 totp_bound: s.totp_secret_enc.is_some(),
                 disabled: s.disabled,
+                city: s.city.clone().unwrap_or_default(),
+                point: s.point.clone().unwrap_or_default(),
             });
         }
         Ok(out)

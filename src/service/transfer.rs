@@ -255,16 +255,18 @@ impl App {
         Ok(EligibilityView::from(&assess(&facts, self.clock.today())))
     }
 
-    fn check_form(&self, form: &TransferForm, own_ticket: &str) -> ServiceResult<()> {
+    async fn check_form(&self, form: &TransferForm, own_ticket: &str) -> ServiceResult<()> {
         let mut e = FieldErrors::new();
-        let province_ok = self
-            .province
-            .target_provinces()
-            .any(|p| p.code == form.target_province.trim());
-        if !province_ok {
-            e.add("target_province", "请选择转入省份（不能是本省）");
+        let lists = self.lists().await?;
+        match lists.target(form.target_province.trim()) {
+            None => e.add("target_province", "请选择转入省份（不能是本省）"),
+            Some(p) if !p.open => e.add(
+                "target_province",
+                format!("暂不受理转往{}的申请，请选择其他省份", p.name),
+            ),
+            Some(_) => {}
         }
-        if self.province.transfer_reason(form.reason.trim()).is_none() {
+        if !lists.reason(form.reason.trim()).is_some_and(|r| r.enabled) {
             e.add("reason", "请选择转出原因");
         }
         match Ticket::parse(&form.target_ticket) {
@@ -308,7 +310,7 @@ impl App {
                 eligibility.refusals.join("；"),
             ));
         }
-        self.check_form(form, &ticket)?;
+        self.check_form(form, &ticket).await?;
         let now = micros(self.clock.now());
         let earlier = self
             .window_applications(&session.candidate.id, start)
@@ -430,6 +432,7 @@ impl App {
             .ok_or(ServiceError::NotFound)?;
         let id_number = self.keys.decrypt("id_number", &candidate.id_number_enc)?;
         let images = self.db.transfer_images(&row.id).await?;
+        let lists = self.lists().await?;
         let view = |kind_label: &str, i: &crate::storage::TransferImageRow| ImageView {
             id: i.id.clone(),
             kind: i.kind.clone(),
@@ -477,8 +480,7 @@ impl App {
             name: candidate.name.clone(),
             id_number: crate::domain::mask(&id_number),
             ticket: candidate.ticket.clone().unwrap_or_default(),
-            city: self
-                .province
+            city: lists
                 .city(&row.city)
                 .map(|c| c.name.clone())
                 .unwrap_or_default(),
@@ -490,9 +492,8 @@ impl App {
                 .map(|p| p.short_name.clone())
                 .unwrap_or_default(),
             target_province: row.target_province.clone(),
-            reason_name: self
-                .province
-                .transfer_reason(&row.reason)
+            reason_name: lists
+                .reason(&row.reason)
                 .map(|r| r.name.clone())
                 .unwrap_or_default(),
             reason: row.reason.clone(),
@@ -554,7 +555,8 @@ impl App {
             TransitionError::NotEditable,
         )
         .await?;
-        self.check_form(form, session.candidate.ticket.as_deref().unwrap_or(""))?;
+        self.check_form(form, session.candidate.ticket.as_deref().unwrap_or(""))
+            .await?;
         let now = micros(self.clock.now());
         if !self
             .db
@@ -730,7 +732,7 @@ impl App {
             reason: row.reason.clone(),
             target_ticket: row.target_ticket.clone(),
         };
-        self.check_form(&form, &ticket)?;
+        self.check_form(&form, &ticket).await?;
         let images = self.db.transfer_images(id).await?;
         let mut e = FieldErrors::new();
         for kind in MaterialKind::ALL {
@@ -1007,6 +1009,7 @@ impl App {
             .provinces
             .iter()
             .find(|p| p.code == row.target_province);
+        let lists = self.lists().await?;
         Ok(RegistrationForm {
             application_id: row.id.clone(),
             province_name: self.province.info.name.clone(),
@@ -1029,14 +1032,10 @@ impl App {
             from_place: format!(
                 "{}{}",
                 self.province.info.name,
-                self.province
-                    .city(&row.city)
-                    .map(|c| c.name.as_str())
-                    .unwrap_or("")
+                lists.city(&row.city).map(|c| c.name.as_str()).unwrap_or("")
             ),
-            reason: self
-                .province
-                .transfer_reason(&row.reason)
+            reason: lists
+                .reason(&row.reason)
                 .map(|r| r.name.clone())
                 .unwrap_or_default(),
             courses: eligibility.movable.iter().map(|c| line(c, None)).collect(),

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{App, ServiceError, ServiceResult};
-use crate::clock::{china, china_minute};
+use super::{App, FieldErrors, ServiceError, ServiceResult, StaffSession};
+use crate::clock::{china, china_input, china_minute, parse_china_minute};
 use crate::domain::{BusinessKind, Window, WindowStatus};
 use crate::storage::{from_micros, micros};
 
@@ -28,6 +28,12 @@ pub struct WindowView {
     /// End as `2026-03-10 18:00`, for pages.
     #[serde(skip)]
     pub end_text: String,
+    /// Start as a form's `datetime-local` value.
+    #[serde(skip)]
+    pub start_input: String,
+    /// End as a form's `datetime-local` value.
+    #[serde(skip)]
+    pub end_input: String,
 }
 
 impl App {
@@ -56,6 +62,8 @@ impl App {
                         .map(|w| china_minute(w.start))
                         .unwrap_or_default(),
                     end_text: w.as_ref().map(|w| china_minute(w.end)).unwrap_or_default(),
+                    start_input: w.as_ref().map(|w| china_input(w.start)).unwrap_or_default(),
+                    end_input: w.as_ref().map(|w| china_input(w.end)).unwrap_or_default(),
                 }
             })
             .collect())
@@ -100,5 +108,48 @@ impl App {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Sets a window from the province admin's page: start and end as China
+    /// Standard Time, the same rules as the command line, audited.
+    pub async fn set_window_by_admin(
+        &self,
+        actor: &StaffSession,
+        address: std::net::IpAddr,
+        kind: BusinessKind,
+        start: &str,
+        end: &str,
+    ) -> ServiceResult<()> {
+        self.require_province_admin(actor)?;
+        let mut e = FieldErrors::new();
+        let read = |e: &mut FieldErrors, field: &str, text: &str| {
+            if text.trim().is_empty() {
+                e.add(field, "请填写时间");
+                return None;
+            }
+            let at = parse_china_minute(text);
+            if at.is_none() {
+                e.add(field, "时间格式应为 2026-03-01 08:00");
+            }
+            at
+        };
+        let start = read(&mut e, "start", start);
+        let end = read(&mut e, "end", end);
+        e.into_result()?;
+        let (start, end) = (start.expect("checked"), end.expect("checked"));
+        let before = self.window(kind).await?;
+        self.set_window(kind, start, end).await?;
+        let before = serde_json::json!({ "start": before.start, "end": before.end });
+        let rfc = |t: DateTime<Utc>| t.with_timezone(&china()).to_rfc3339();
+        let after = serde_json::json!({ "start": rfc(start), "end": rfc(end) });
+        self.audit(
+            &actor.staff.id,
+            Some(address),
+            "window.set",
+            Some(kind.as_str()),
+            Some(&before),
+            Some(&after),
+        )
+        .await
     }
 }

@@ -2,12 +2,14 @@
 //! PostgreSQL through sqlx's `Any` driver: portable SQL with `$n` placeholders,
 //! application-generated ids, timestamps as microseconds.
 
+mod announcements;
 mod audit;
 mod candidates;
 mod contacts;
 mod files;
 mod handoff;
 mod identity;
+mod lists;
 mod records;
 mod sessions;
 mod staff;
@@ -22,12 +24,14 @@ use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use announcements::AnnouncementRow;
 pub use audit::AuditEntry;
 pub use candidates::{CandidateRow, NewCandidateRow};
 pub use contacts::ContactRow;
 pub use files::{FileRow, FileStore};
 pub use handoff::HandoffRow;
 pub use identity::{AttemptRow, QueueRow};
+pub use lists::ListEntryRow;
 pub use records::{ExamCandidateRow, NewResultRow, PointRow};
 pub use sessions::SessionRow;
 pub use staff::{NewStaffRow, StaffRow};

@@ -132,4 +132,47 @@ impl Db {
             .await?
             .try_get("n")
     }
+
+    /// Disables or re-enables an account.
+    pub async fn set_staff_disabled(&self, id: &str, disabled: bool, now: i64) -> DbResult<()> {
+        sqlx::query("UPDATE staff SET disabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(disabled))
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
+
+    /// Forgets the second-factor secret, so the next sign-in enrols again.
+    pub async fn clear_staff_totp(&self, id: &str, now: i64) -> DbResult<()> {
+        sqlx::query("UPDATE staff SET totp_secret_enc = NULL, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map(|_| ())
+    }
+
+    /// Changes an account's role and scope.
+    pub async fn set_staff_scope(
+        &self,
+        id: &str,
+        role: &str,
+        city: Option<&str>,
+        point: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE staff SET role = $1, city = $2, point = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(role)
+        .bind(city)
+        .bind(point)
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map(|_| ())
+    }
 }

@@ -61,6 +61,7 @@ pub fn router(app: App) -> Router {
             "/admin/staff",
             get(pages::admin::staff).post(pages::admin::staff_create),
         )
+        .merge(admin_routes())
         .merge(transfer_routes())
         .merge(pages::identity::routes())
         .merge(pages::identity_review::routes())
@@ -134,6 +135,76 @@ pub fn router(app: App) -> Router {
         ));
     }
     router.with_state(app)
+}
+
+/// The province admin's pages (staff accounts, windows, lists, registration
+/// points, contacts, announcements) and the public announcement pages.
+fn admin_routes() -> Router<App> {
+    use pages::{admin_lists, admin_points, admin_staff, admin_windows, announcements};
+    Router::new()
+        .route("/admin/staff/{id}", get(admin_staff::show))
+        .route("/admin/staff/{id}/scope", post(admin_staff::scope))
+        .route("/admin/staff/{id}/disable", post(admin_staff::disable))
+        .route("/admin/staff/{id}/enable", post(admin_staff::enable))
+        .route(
+            "/admin/staff/{id}/reset-totp",
+            post(admin_staff::reset_totp),
+        )
+        .route("/admin/windows", get(admin_windows::show))
+        .route("/admin/windows/{kind}", post(admin_windows::save))
+        .route(
+            "/admin/lists/reasons",
+            get(admin_lists::reasons).post(admin_lists::add_reason),
+        )
+        .route(
+            "/admin/lists/reasons/{code}",
+            post(admin_lists::edit_reason),
+        )
+        .route("/admin/lists/provinces", get(admin_lists::provinces))
+        .route(
+            "/admin/lists/provinces/{code}",
+            post(admin_lists::edit_province),
+        )
+        .route(
+            "/admin/lists/cities",
+            get(admin_lists::cities).post(admin_lists::add_city),
+        )
+        .route(
+            "/admin/lists/cities/{code}",
+            get(admin_lists::counties).post(admin_lists::edit_city),
+        )
+        .route("/admin/lists/counties", post(admin_lists::add_county))
+        .route(
+            "/admin/lists/counties/{code}",
+            post(admin_lists::edit_county),
+        )
+        .route("/admin/points", get(admin_points::list))
+        .route(
+            "/admin/points/new",
+            get(admin_points::new_form).post(admin_points::create),
+        )
+        .route(
+            "/admin/points/{id}",
+            get(admin_points::edit_form).post(admin_points::update),
+        )
+        .route("/admin/contacts", get(admin_points::contacts))
+        .route("/admin/contacts/{city}", post(admin_points::save_contact))
+        .route("/admin/announcements", get(announcements::admin_list))
+        .route(
+            "/admin/announcements/new",
+            get(announcements::new_form).post(announcements::create),
+        )
+        .route(
+            "/admin/announcements/{id}",
+            get(announcements::edit_form).post(announcements::update),
+        )
+        .route(
+            "/admin/announcements/{id}/unpublish",
+            post(announcements::unpublish),
+        )
+        .route("/query/notices", get(announcements::notices))
+        .route("/query/notices/{id}", get(announcements::notice))
+        .route("/query/guide", get(announcements::guide))
 }
 
 /// 省际转出: the candidate's pages, 联系方式, and the city office's review.

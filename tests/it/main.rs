@@ -6,6 +6,8 @@ mod harness;
 mod photos;
 
 mod accounts_api;
+mod admin_console;
+mod admin_lists;
 mod admin_pages;
 mod cli;
 mod form_pdf;
@@ -15,5 +17,6 @@ mod identity_calibration;
 mod identity_pages;
 mod pages;
 mod sweep;
+mod staff_matrix;
 mod transfer_api;
 mod transfer_pages;

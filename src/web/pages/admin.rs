@@ -203,6 +203,8 @@ struct HomePage {
     reviews: bool,
     /// Registration points and province admins review identities.
     identity_reviews: bool,
+    /// City offices keep their own contacts; province admins every city's.
+    contacts: bool,
 }
 
 /// GET /admin/home.
@@ -219,6 +221,7 @@ pub async fn home(
         is_admin: s.role == Role::ProvinceAdmin,
         reviews: matches!(s.role, Role::ProvinceAdmin | Role::CityOffice),
         identity_reviews: matches!(s.role, Role::ProvinceAdmin | Role::RegistrationPoint),
+        contacts: matches!(s.role, Role::ProvinceAdmin | Role::CityOffice),
     };
     render(StatusCode::OK, &page)
 }
@@ -248,6 +251,63 @@ pub struct NewStaffForm {
     point: String,
 }
 
+/// The role, city and registration point choices of a staff form.
+pub struct ScopeOptions {
+    pub roles: Vec<Opt>,
+    pub cities: Vec<Opt>,
+    pub points: Vec<OptGroup>,
+}
+
+/// The choices of a staff form from the lists in effect, with the given ones selected.
+pub async fn scope_options(
+    app: &App,
+    role: &str,
+    city: &str,
+    point: &str,
+) -> Result<ScopeOptions, WebError> {
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Opt {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            selected: r.as_str() == role,
+        })
+        .collect();
+    let cities = app
+        .lists()
+        .await?
+        .open_cities()
+        .into_iter()
+        .map(|c| Opt {
+            selected: c.code == city,
+            value: c.code,
+            label: c.name,
+        })
+        .collect();
+    let points = app
+        .registration_points()
+        .await?
+        .into_iter()
+        .map(|c| OptGroup {
+            label: c.city,
+            options: c
+                .points
+                .into_iter()
+                .map(|p| Opt {
+                    selected: p.id == point,
+                    value: p.id,
+                    label: p.name,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ScopeOptions {
+        roles,
+        cities,
+        points,
+    })
+}
+
 async fn staff_page(
     app: &App,
     chrome: Chrome,
@@ -257,41 +317,11 @@ async fn staff_page(
     created: bool,
 ) -> Result<StaffPage, WebError> {
     let staff = app.staff_list(actor).await?;
-    let roles = Role::ALL
-        .iter()
-        .map(|r| Opt {
-            value: r.as_str().into(),
-            label: r.label().into(),
-            selected: r.as_str() == form.role,
-        })
-        .collect();
-    let cities = app
-        .province
-        .cities
-        .iter()
-        .map(|c| Opt {
-            value: c.code.clone(),
-            label: c.name.clone(),
-            selected: c.code == form.city,
-        })
-        .collect();
-    let points = app
-        .province
-        .cities
-        .iter()
-        .map(|c| OptGroup {
-            label: c.name.clone(),
-            options: c
-                .counties
-                .iter()
-                .map(|k| Opt {
-                    value: k.code.clone(),
-                    label: format!("{}{}报名点", c.name, k.name),
-                    selected: k.code == form.point,
-                })
-                .collect(),
-        })
-        .collect();
+    let ScopeOptions {
+        roles,
+        cities,
+        points,
+    } = scope_options(app, &form.role, &form.city, &form.point).await?;
     Ok(StaffPage {
         chrome,
         staff,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{LoginRefusal, render};
 use crate::domain::IdentityState;
-use crate::service::{App, FieldErrors};
+use crate::service::{AnnouncementKind, AnnouncementView, App, FieldErrors};
 use crate::web::context::{
     CANDIDATE_COOKIE, Chrome, ClientIp, CsrfForm, VISITOR_COOKIE, cookie, removal,
 };
@@ -21,7 +21,12 @@ struct HomePage {
     login: String,
     message: String,
     errors: FieldErrors,
+    /// The latest 通知公告.
+    notices: Vec<AnnouncementView>,
 }
+
+/// How many notices the home page lists.
+const HOME_NOTICES: i64 = 5;
 
 /// The login form's fields.
 #[derive(Deserialize, Default)]
@@ -51,11 +56,15 @@ pub async fn show(
     {
         return Ok(Redirect::to(landing(s.identity.as_str())).into_response());
     }
+    let notices = app
+        .published_announcements(AnnouncementKind::Notice, HOME_NOTICES)
+        .await?;
     let page = HomePage {
         chrome,
         login: String::new(),
         message: String::new(),
         errors: FieldErrors::new(),
+        notices,
     };
     render(StatusCode::OK, &page)
 }
@@ -80,6 +89,9 @@ pub async fn login(
                 login: form.login.trim().to_owned(),
                 message: refusal.message.clone(),
                 errors: refusal.errors.clone(),
+                notices: app
+                    .published_announcements(AnnouncementKind::Notice, HOME_NOTICES)
+                    .await?,
             };
             refusal.render(&page)
         }

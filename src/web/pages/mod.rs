@@ -2,6 +2,11 @@
 //! function, and renders a template or redirects.
 
 pub mod admin;
+pub mod admin_lists;
+pub mod admin_points;
+pub mod admin_staff;
+pub mod admin_windows;
+pub mod announcements;
 pub mod center;
 pub mod confirm;
 pub mod contacts;

@@ -7,7 +7,9 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::{Opt, OptGroup, options, render, status_of};
-use crate::service::{App, EnrolledRegistration, FieldErrors, NewRegistration, ServiceError};
+use crate::service::{
+    App, EnrolledRegistration, FieldErrors, Lists, NewRegistration, ServiceError,
+};
 use crate::web::context::{CANDIDATE_COOKIE, Chrome, CsrfForm, cookie};
 use crate::web::error::WebError;
 
@@ -37,11 +39,16 @@ struct NewPage {
 }
 
 impl NewPage {
-    fn new(app: &App, chrome: Chrome, form: NewRegistration, errors: FieldErrors) -> Self {
+    fn new(
+        app: &App,
+        lists: &Lists,
+        chrome: Chrome,
+        form: NewRegistration,
+        errors: FieldErrors,
+    ) -> Self {
         let l = &app.province.lists;
-        let counties = app
-            .province
-            .cities
+        let counties = lists
+            .open_cities()
             .iter()
             .map(|city| OptGroup {
                 label: city.name.clone(),
@@ -78,7 +85,7 @@ pub async fn new_form(State(app): State<App>, chrome: Chrome) -> Result<Response
     };
     render(
         StatusCode::OK,
-        &NewPage::new(&app, chrome, form, FieldErrors::new()),
+        &NewPage::new(&app, &*app.lists().await?, chrome, form, FieldErrors::new()),
     )
 }
 
@@ -104,7 +111,7 @@ pub async fn new_submit(
             input.password.clear();
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &NewPage::new(&app, chrome, input, errors),
+                &NewPage::new(&app, &*app.lists().await?, chrome, input, errors),
             )
         }
         Err(e) => Err(e.into()),

@@ -10,7 +10,7 @@ use super::{Opt, render};
 use crate::api::{ImageQuery, jpeg, pdf};
 use crate::domain::{BusinessKind, TransferState, WindowStatus};
 use crate::service::{
-    App, EligibilityView, FieldErrors, ServiceError, TransferForm, TransferView, WindowView,
+    App, EligibilityView, FieldErrors, Lists, ServiceError, TransferForm, TransferView, WindowView,
 };
 use crate::web::auth::Candidate;
 use crate::web::context::{Chrome, CsrfForm};
@@ -97,7 +97,7 @@ struct FormPage {
 }
 
 fn form_page(
-    app: &App,
+    lists: &Lists,
     chrome: Chrome,
     id: Option<String>,
     record: Record,
@@ -105,19 +105,19 @@ fn form_page(
     errors: FieldErrors,
     message: String,
 ) -> FormPage {
-    let provinces = app
-        .province
-        .target_provinces()
+    let provinces = lists
+        .targets
+        .iter()
+        .filter(|p| p.open)
         .map(|p| Opt {
             value: p.code.clone(),
             label: p.name.clone(),
             selected: p.code == form.target_province.trim(),
         })
         .collect();
-    let reasons = app
-        .province
-        .transfer_reasons
-        .iter()
+    let reasons = lists
+        .active_reasons()
+        .into_iter()
         .map(|r| Opt {
             value: r.code.clone(),
             label: r.name.clone(),
@@ -168,7 +168,7 @@ pub async fn new_form(
 ) -> Result<Response, WebError> {
     let record = own_record(&app, &session)?;
     let page = form_page(
-        &app,
+        &*app.lists().await?,
         chrome,
         None,
         record,
@@ -193,7 +193,8 @@ pub async fn create(
         Err(e) => {
             let (status, errors, message) = form_failure(e)?;
             let record = own_record(&app, &session)?;
-            let page = form_page(&app, chrome, None, record, &form, errors, message);
+            let lists = app.lists().await?;
+            let page = form_page(&lists, chrome, None, record, &form, errors, message);
             render(status, &page)
         }
     }
@@ -219,7 +220,7 @@ pub async fn edit_form(
         target_ticket: view.target_ticket.clone(),
     };
     let page = form_page(
-        &app,
+        &*app.lists().await?,
         chrome,
         Some(id),
         view_record(&view),
@@ -248,7 +249,7 @@ pub async fn update(
                 .transfer_view(&app.own_transfer(&session, &id).await?)
                 .await?;
             let page = form_page(
-                &app,
+                &*app.lists().await?,
                 chrome,
                 Some(id),
                 view_record(&view),
