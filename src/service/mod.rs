@@ -2,9 +2,12 @@
 //! rules and the storage. Handlers parse, call one service function, and render.
 
 mod accounts;
+mod audit;
 mod contacts;
+mod data_export;
 pub mod demo;
 mod error;
+mod exports;
 mod form_pdf;
 mod identity;
 mod identity_review;
@@ -14,6 +17,7 @@ mod points;
 mod recovery;
 mod sessions;
 mod staff;
+mod stats;
 mod throttle;
 mod transfer;
 mod windows;
@@ -35,8 +39,13 @@ use crate::storage::{Db, FileStore};
 pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
+pub use audit::{
+    AUDIT_PAGE_SIZE, Actor, AuditEvent, AuditLine, AuditPage, ChainBreak, ChainCheck, GENESIS,
+    canonical,
+};
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use exports::{ExportFilter, ExportKind, ExportRows};
 pub use form_pdf::{FormVerification, form_hash};
 pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
 pub use identity_review::{
@@ -48,6 +57,7 @@ pub use points::{CityPoints, PointView};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
+pub use stats::{Bar, Chart, TransferStats};
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,
@@ -91,6 +101,8 @@ pub struct Inner {
     /// memory stay bounded however many candidates upload together.
     pub upload_permits: tokio::sync::Semaphore,
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// One copy of a candidate's own data a minute (per node).
+    data_export_limiter: DefaultKeyedRateLimiter<String>,
 }
 
 impl Deref for App {
@@ -130,6 +142,7 @@ impl App {
             image_permits: tokio::sync::Semaphore::new(cores),
             upload_permits: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            data_export_limiter: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
         }))
     }
 
@@ -147,32 +160,5 @@ impl App {
                 })
             }
         }
-    }
-
-    /// Writes one audit entry for a staff action.
-    pub(crate) async fn audit(
-        &self,
-        actor: &str,
-        address: Option<IpAddr>,
-        action: &str,
-        subject: Option<&str>,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-    ) -> ServiceResult<()> {
-        let address = address.map(|a| a.to_string());
-        let seal =
-            |v: Option<&serde_json::Value>| v.map(|v| self.keys.encrypt("audit", &v.to_string()));
-        self.db
-            .append_audit(&crate::storage::AuditEntry {
-                at: crate::storage::micros(self.clock.now()),
-                actor,
-                address: address.as_deref(),
-                action,
-                subject,
-                before_enc: seal(before),
-                after_enc: seal(after),
-            })
-            .await?;
-        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod candidates;
 mod contacts;
+mod exports;
 mod files;
 mod identity;
 mod records;
@@ -21,9 +22,10 @@ use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter, AuditHead, AuditRow};
 pub use candidates::{CandidateRow, NewCandidateRow};
 pub use contacts::ContactRow;
+pub use exports::{IdentityExportRow, ScopeFilter, TransferExportRow, TransferGroup};
 pub use files::{FileRow, FileStore};
 pub use identity::{AttemptRow, QueueRow};
 pub use records::{ExamCandidateRow, NewResultRow, PointRow};

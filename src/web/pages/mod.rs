@@ -2,9 +2,11 @@
 //! function, and renders a template or redirects.
 
 pub mod admin;
+pub mod audit;
 pub mod center;
 pub mod confirm;
 pub mod contacts;
+pub mod exports;
 pub mod home;
 pub mod identity;
 pub mod identity_review;
