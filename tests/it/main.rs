@@ -7,7 +7,10 @@ mod photos;
 
 mod accounts_api;
 mod admin_pages;
+mod audit;
 mod cli;
+mod data_export;
+mod exports;
 mod form_pdf;
 mod identity_api;
 mod identity_calibration;
