@@ -102,4 +102,48 @@ async fn the_copy_holds_the_candidates_own_data_only(backend: Backend) {
     assert_eq!(anonymous.status().as_u16(), 401);
 }
 
-both_backends!(the_copy_holds_the_candidates_own_data_only);
+async fn the_personal_center_links_the_copy(backend: Backend) {
+    let Some(t) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let demo = t.demo().await;
+    let me = demo
+        .candidates
+        .iter()
+        .find(|c| {
+            c.password.is_some() && c.identity_state == Some(zikao::domain::IdentityState::Verified)
+        })
+        .expect("a verified demo candidate");
+    let b = t.browser();
+    crate::pages::sign_in(&t, &b, &me.id_number, me.password.as_deref().unwrap()).await;
+    let center = crate::pages::get(&t, &b, "/center").await;
+    assert!(
+        crate::pages::has(&center.html, "a[href=\"/me/data-export\"]"),
+        "{}",
+        center.html
+    );
+    let res = b.get(t.url("/me/data-export")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    zip.by_name("data.json")
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let data: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(data["个人资料"]["身份证号"], me.id_number.as_str());
+
+    let anonymous = t
+        .browser()
+        .get(t.url("/me/data-export"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(anonymous.status().as_u16(), 200);
+}
+
+both_backends!(
+    the_copy_holds_the_candidates_own_data_only,
+    the_personal_center_links_the_copy,
+);
