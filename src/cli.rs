@@ -1,4 +1,4 @@
-//! The command line: `serve`, `staff add`, `window set`, `sweep`.
+//! The command line: `serve`, `staff add`, `window set`, `sweep`, `audit verify`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -50,6 +50,18 @@ pub enum Command {
     /// Remove stored files that nothing uses (older than one hour); nodes also
     /// do this hourly for the last seven days.
     Sweep,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+/// Audit trail commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry of the hash chain; exits non-zero when it is broken.
+    Verify,
 }
 
 /// Staff account commands.
@@ -180,6 +192,34 @@ pub async fn run() -> anyhow::Result<()> {
                 report.rows, report.objects
             );
             Ok(())
+        }
+        Command::Audit {
+            action: AuditCommand::Verify,
+        } => verify_audit(&app).await,
+    }
+}
+
+async fn verify_audit(app: &crate::service::App) -> anyhow::Result<()> {
+    let check = app
+        .verify_audit()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match check.broken {
+        None => {
+            println!(
+                "audit chain OK: {} entries checked; head {} {}",
+                check.checked, check.head_seq, check.head_hash
+            );
+            Ok(())
+        }
+        Some((seq, why)) => {
+            println!(
+                "audit chain BROKEN at seq {seq}: {} ({}); {} entries before it are sound",
+                why.as_str(),
+                why.label(),
+                check.checked
+            );
+            bail!("the audit chain is broken")
         }
     }
 }

@@ -23,6 +23,7 @@ pub struct Keys {
     cipher: Sm4Gcm,
     index_key: [u8; 32],
     csrf_key: [u8; 32],
+    audit_key: [u8; 32],
 }
 
 /// Why stored ciphertext could not be opened.
@@ -52,6 +53,7 @@ impl Keys {
             cipher: Sm4Gcm::new_from_slice(&enc[..16]).expect("SM4 key is 16 bytes"),
             index_key: derive(master, "zikao/blind-index/v1"),
             csrf_key: derive(master, "zikao/csrf/v1"),
+            audit_key: derive(master, "zikao/audit-chain/v1"),
         }
     }
 
@@ -134,6 +136,16 @@ impl Keys {
         let mut mac = <HmacSm3 as Mac>::new_from_slice(&self.csrf_key).expect("any key length");
         mac.update(binding.as_bytes());
         URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..20])
+    }
+}
+
+impl Keys {
+    /// The keyed link of the audit chain over an entry's canonical bytes
+    /// (HMAC-SM3): without the master key no one can forge or recompute it.
+    pub fn audit_link(&self, canonical: &[u8]) -> String {
+        let mut mac = <HmacSm3 as Mac>::new_from_slice(&self.audit_key).expect("any key length");
+        mac.update(canonical);
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 

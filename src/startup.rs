@@ -51,6 +51,9 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
     app.seed_registration_points()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.seal_audit_chain()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(app)
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod announcements;
 pub mod auth;
 mod catalog;
+mod data_export;
 pub mod error;
 pub mod identity;
 mod recovery;
@@ -12,6 +13,7 @@ mod staff;
 mod transfer;
 
 /// Response helpers the pages share with the API.
+pub use data_export::zip;
 pub use transfer::{ImageQuery, jpeg, pdf};
 
 use std::sync::OnceLock;
@@ -45,6 +47,7 @@ use crate::service::App;
         identity::verify, identity::queue, identity::staff_photo, identity::decide,
         identity::in_person_search, identity::in_person_verify, identity::points,
         recovery::start, recovery::put_photo, recovery::verify, recovery::finish,
+        data_export::data_export,
     ),
     modifiers(&BearerAuth),
 )]
@@ -96,6 +99,7 @@ pub fn router() -> Router<App> {
         )
         .route("/v1/me", get(accounts::me))
         .route("/v1/me/password", put(accounts::change_password))
+        .route("/v1/me/data-export", get(data_export::data_export))
         .route("/v1/windows", get(catalog::windows))
         .route("/v1/transfer-outs/reasons", get(catalog::transfer_reasons))
         .route("/v1/lists", get(catalog::lists))

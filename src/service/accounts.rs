@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::sessions::{CANDIDATE, CandidateSession, Issued};
-use super::{App, FieldErrors, ServiceError, ServiceResult};
+use super::{Actor, App, AuditEvent, FieldErrors, ServiceError, ServiceResult};
 use crate::domain::{
     CandidateKind, Email, Gender, IdentityState, NewPassword, PersonName, Phone, ResidentId, Ticket,
 };
@@ -232,6 +232,16 @@ impl App {
                 "该身份证号已注册，请直接登录；忘记密码可找回",
             ));
         }
+        let after = serde_json::json!({
+            "kind": row.kind, "name": row.name, "city": row.city, "county": row.county,
+            "ticket": row.ticket, "identity_state": row.identity_state,
+        });
+        self.record(
+            AuditEvent::new(Actor::Candidate(row.id.clone()), "candidate.register")
+                .candidate(&row.id)
+                .change(None, Some(after)),
+        )
+        .await?;
         tracing::info!(candidate = %row.id, kind = %row.kind, "candidate registered");
         Ok(RegistrationOutcome {
             candidate_id: row.id,
@@ -417,6 +427,11 @@ impl App {
                 micros(self.clock.now()),
             )
             .await?;
+        self.record(
+            AuditEvent::new(Actor::Candidate(c.id.clone()), "candidate.password_change")
+                .candidate(&c.id),
+        )
+        .await?;
         tracing::info!(candidate = %c.id, "password changed; other sessions ended");
         Ok(())
     }

@@ -6,7 +6,9 @@ use chrono::TimeZone;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{App, CandidateSession, FieldErrors, ServiceError, ServiceResult};
+use serde_json::json;
+
+use super::{Actor, App, AuditEvent, CandidateSession, FieldErrors, ServiceError, ServiceResult};
 use crate::clock::{china, china_minute};
 use crate::domain::{
     ATTEMPTS_PER_DAY, CandidateKind, IdentityState, PhotoKind, PhotoMeasure, Verdict, decide,
@@ -84,6 +86,11 @@ impl App {
         self.db
             .record_consent(&session.candidate.id, micros(self.clock.now()))
             .await?;
+        let id = &session.candidate.id;
+        self.record(
+            AuditEvent::new(Actor::Candidate(id.clone()), "identity.consent").candidate(id),
+        )
+        .await?;
         tracing::info!(candidate = %session.candidate.id, "face image consent given");
         Ok(())
     }
@@ -222,6 +229,16 @@ impl App {
                 )
                 .await?;
         }
+        let action = format!("identity.check_{outcome}");
+        self.record(
+            AuditEvent::new(Actor::Candidate(c.id.clone()), &action)
+                .candidate(&c.id)
+                .change(
+                    Some(json!({ "identity_state": IdentityState::AwaitingIdentity.as_str() })),
+                    Some(json!({ "identity_state": state.as_str(), "reasons": reasons })),
+                ),
+        )
+        .await?;
         tracing::info!(candidate = %c.id, outcome, "identity checks run");
         Ok(VerificationResult {
             outcome: outcome.into(),

@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::identity::{IDENTITY, candidate_kind, json_texts};
-use super::{App, ServiceError, ServiceResult, StaffSession};
+use super::{Actor, App, AuditEvent, ServiceError, ServiceResult, StaffSession};
 use crate::clock::china_minute;
 use crate::domain::{
     CLARITY_MIN, IdentityState, PhotoKind, RejectReason, ResidentId, Role, photos_for,
@@ -238,13 +238,15 @@ impl App {
         self.db
             .append_attempt(&c.id, IDENTITY, now, outcome, &json_texts(&texts))
             .await?;
-        self.audit(
-            &staff.staff.id,
-            Some(address),
-            &format!("identity.{}", input.decision),
-            Some(&c.id),
-            Some(&json!({ "identity_state": from })),
-            Some(&json!({ "identity_state": to.as_str(), "reason": texts })),
+        let action = format!("identity.{}", input.decision);
+        self.record(
+            AuditEvent::new(Actor::Staff(staff.staff.id.clone()), &action)
+                .from(address)
+                .candidate(&c.id)
+                .change(
+                    Some(json!({ "identity_state": from })),
+                    Some(json!({ "identity_state": to.as_str(), "reason": texts })),
+                ),
         )
         .await?;
         tracing::info!(candidate = %c.id, staff = %staff.staff.id, outcome, "identity case decided");
@@ -332,13 +334,14 @@ impl App {
         self.db
             .append_attempt(&c.id, IDENTITY, now, "in_person", &json_texts(&[text]))
             .await?;
-        self.audit(
-            &staff.staff.id,
-            Some(address),
-            "identity.in_person",
-            Some(&c.id),
-            Some(&json!({ "identity_state": c.identity_state })),
-            Some(&json!({ "identity_state": to, "card_checked": true })),
+        self.record(
+            AuditEvent::new(Actor::Staff(staff.staff.id.clone()), "identity.in_person")
+                .from(address)
+                .candidate(&c.id)
+                .change(
+                    Some(json!({ "identity_state": c.identity_state })),
+                    Some(json!({ "identity_state": to, "card_checked": true })),
+                ),
         )
         .await?;
         tracing::info!(candidate = %c.id, staff = %staff.staff.id, "identity verified in person");

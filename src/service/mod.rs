@@ -3,9 +3,12 @@
 
 mod accounts;
 mod announcements;
+mod audit;
 mod contacts;
+mod data_export;
 pub mod demo;
 mod error;
+mod exports;
 mod form_pdf;
 mod handoff;
 mod identity;
@@ -19,6 +22,7 @@ mod sessions;
 mod staff;
 mod sweep;
 mod staff_admin;
+mod stats;
 mod throttle;
 mod transfer;
 mod windows;
@@ -41,8 +45,13 @@ pub use accounts::{
     EnrolledRegistration, NewRegistration, Profile, RegistrationOutcome, SelectLists,
 };
 pub use announcements::{AnnouncementInput, AnnouncementKind, AnnouncementView, sanitised_html};
+pub use audit::{
+    AUDIT_PAGE_SIZE, Actor, AuditEvent, AuditLine, AuditPage, ChainBreak, ChainCheck, GENESIS,
+    canonical,
+};
 pub use contacts::CityContact;
 pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use exports::{ExportFilter, ExportKind, ExportRows};
 pub use form_pdf::{FormVerification, form_hash};
 pub use handoff::{HandoffLink, PhoneSession};
 pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, VerificationResult};
@@ -58,6 +67,7 @@ pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subj
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
 pub use sweep::{SWEEP_GRACE, SweepReport};
 pub use staff_admin::ScopeChange;
+pub use stats::{Bar, Chart, TransferStats};
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,
@@ -103,6 +113,8 @@ pub struct Inner {
     address_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// The province lists in effect, rebuilt when another edit is seen.
     lists_cache: lists::ListsCache,
+    /// One copy of a candidate's own data a minute (per node).
+    data_export_limiter: DefaultKeyedRateLimiter<String>,
 }
 
 impl Deref for App {
@@ -143,6 +155,7 @@ impl App {
             upload_permits: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             lists_cache: lists::ListsCache::default(),
+            data_export_limiter: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
         }))
     }
 
@@ -160,32 +173,5 @@ impl App {
                 })
             }
         }
-    }
-
-    /// Writes one audit entry for a staff action.
-    pub(crate) async fn audit(
-        &self,
-        actor: &str,
-        address: Option<IpAddr>,
-        action: &str,
-        subject: Option<&str>,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-    ) -> ServiceResult<()> {
-        let address = address.map(|a| a.to_string());
-        let seal =
-            |v: Option<&serde_json::Value>| v.map(|v| self.keys.encrypt("audit", &v.to_string()));
-        self.db
-            .append_audit(&crate::storage::AuditEntry {
-                at: crate::storage::micros(self.clock.now()),
-                actor,
-                address: address.as_deref(),
-                action,
-                subject,
-                before_enc: seal(before),
-                after_enc: seal(after),
-            })
-            .await?;
-        Ok(())
     }
 }

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use super::identity::{RECOVERY, json_texts};
 use super::sessions::{CANDIDATE, RECOVERED, RECOVERING, RecoverySession};
 use super::{
-    App, Issued, PhotoSlot, ServiceError, ServiceResult, UploadedPhoto, VerificationResult,
+    Actor, App, AuditEvent, Issued, PhotoSlot, ServiceError, ServiceResult, UploadedPhoto,
+    VerificationResult,
 };
 use crate::domain::{
     DIFFERENT_PERSON_MIN, IdentityState, NewPassword, Phone, PhotoKind, RECOVERY_PHOTOS,
@@ -189,6 +190,11 @@ impl App {
         for (_, file) in photos {
             self.discard_file(&file).await?;
         }
+        self.record(
+            AuditEvent::new(Actor::Candidate(c.id.clone()), "candidate.password_recover")
+                .candidate(&c.id),
+        )
+        .await?;
         tracing::info!(candidate = %c.id, "password recovered; every session ended");
         Ok(())
     }

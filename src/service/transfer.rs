@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::sessions::{CandidateSession, StaffSession};
-use super::{App, FieldErrors, ServiceError, ServiceResult};
+use super::{Actor, App, AuditEvent, FieldErrors, ServiceError, ServiceResult};
 use crate::clock::china_minute;
 use crate::domain::eligibility::{Eligibility, PassedCourse, TransferFacts, assess};
 use crate::domain::{
@@ -368,6 +368,20 @@ impl App {
             rejections: 0,
         };
         self.db.insert_transfer(&row).await?;
+        let after = serde_json::json!({
+            "state": row.state, "target_province": row.target_province, "reason": row.reason,
+            "target_ticket": row.target_ticket,
+        });
+        self.record(
+            AuditEvent::new(
+                Actor::Candidate(row.candidate_id.clone()),
+                "transfer.create",
+            )
+            .subject(&row.id)
+            .candidate(&row.candidate_id)
+            .change(None, Some(after)),
+        )
+        .await?;
         tracing::info!(application = %row.id, "transfer-out draft created");
         self.transfer_view(&row).await
     }
@@ -705,6 +719,20 @@ impl App {
             _ => format!("您的省际转出申请状态变为“{}”", to.label()),
         };
         self.db.add_notice(&row.candidate_id, &text, now).await?;
+        if change.decided_by.is_none() {
+            // The candidate's own step; a reviewer's decision is recorded with its reason.
+            let action = format!("transfer.{}", to.as_str());
+            self.record(
+                AuditEvent::new(Actor::Candidate(row.candidate_id.clone()), &action)
+                    .subject(&row.id)
+                    .candidate(&row.candidate_id)
+                    .change(
+                        Some(serde_json::json!({ "state": from.as_str() })),
+                        Some(serde_json::json!({ "state": to.as_str() })),
+                    ),
+            )
+            .await?;
+        }
         tracing::info!(application = %row.id, from = from.as_str(), to = to.as_str(), "transfer-out state changed");
         Ok(())
     }
@@ -933,13 +961,12 @@ impl App {
             })?;
         let before = serde_json::json!({"state": state.as_str()});
         let after = serde_json::json!({"state": to.as_str(), "decision": input.decision.as_str(), "reason": reason});
-        self.audit(
-            &staff.staff.id,
-            Some(address),
-            "transfer.decide",
-            Some(id),
-            Some(&before),
-            Some(&after),
+        self.record(
+            AuditEvent::new(Actor::Staff(staff.staff.id.clone()), "transfer.decide")
+                .from(address)
+                .subject(id)
+                .candidate(&row.candidate_id)
+                .change(Some(before), Some(after)),
         )
         .await?;
         self.transfer_view(&self.db.transfer(id).await?.ok_or(ServiceError::NotFound)?)
@@ -1059,6 +1086,16 @@ impl App {
                     now,
                 )
                 .await?;
+            self.record(
+                AuditEvent::new(Actor::System, "transfer.abandon_at_close")
+                    .subject(&id)
+                    .candidate(&candidate)
+                    .change(
+                        None,
+                        Some(serde_json::json!({ "state": TransferState::Abandoned.as_str() })),
+                    ),
+            )
+            .await?;
             tracing::info!(application = %id, "transfer-out abandoned at window close");
         }
         // The nearer reminder first, so a job that first runs within a day of the

@@ -47,6 +47,7 @@ pub fn router(app: App) -> Router {
             get(pages::center::password_form).post(pages::center::password_submit),
         )
         .route("/services/{kind}", get(pages::center::service))
+        .route("/me/data-export", get(pages::center::data_export))
         .route("/query/{item}", get(pages::center::query))
         .route("/verify/{id}/{hash}", get(pages::verify::show))
         .route("/admin", get(pages::admin::login_form))
@@ -67,6 +68,8 @@ pub fn router(app: App) -> Router {
         .merge(pages::identity_review::routes())
         .merge(pages::recovery::routes())
         .merge(pages::phone::routes())
+        .merge(pages::audit::routes())
+        .merge(pages::exports::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(app.clone(), error::frame_error_pages))
         .layer(from_fn_with_state(app.clone(), context::csrf_binding));

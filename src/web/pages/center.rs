@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::render;
 use crate::domain::{BusinessKind, WindowStatus};
 use crate::service::{App, FieldErrors, Profile, ServiceError, WindowView};
-use crate::web::auth::Candidate;
+use crate::web::auth::{AnyCandidate, Candidate};
 use crate::web::context::{Chrome, CsrfForm};
 use crate::web::error::WebError;
 
@@ -167,4 +167,12 @@ pub async fn query(
             window: None,
         },
     )
+}
+
+/// GET /me/data-export: the candidate's own copy of their data, zipped.
+pub async fn data_export(
+    State(app): State<App>,
+    AnyCandidate(s): AnyCandidate,
+) -> Result<Response, WebError> {
+    Ok(crate::api::zip(app.personal_data_export(&s).await?))
 }
