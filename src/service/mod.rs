@@ -4,13 +4,16 @@
 mod accounts;
 mod contacts;
 pub mod demo;
+mod demo_records;
 mod error;
 mod form_pdf;
 mod identity;
 mod identity_review;
+pub mod import;
 mod passwords;
 mod photos;
 mod points;
+mod records;
 mod recovery;
 mod sessions;
 mod staff;
@@ -42,9 +45,14 @@ pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, Verifi
 pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
 };
+pub use import::{ImportActor, ImportKind, ImportReport, RowError};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use points::{CityPoints, PointView};
+pub use records::{
+    AdmissionTicket, ExamLine, LatestResults, PassedLine, PassedResults, PlanLine, PlanProgress,
+    ScoreLine,
+};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};

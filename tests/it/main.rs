@@ -13,5 +13,7 @@ mod identity_api;
 mod identity_calibration;
 mod identity_pages;
 mod pages;
+mod query_center;
+mod records_import;
 mod transfer_api;
 mod transfer_pages;
