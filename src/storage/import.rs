@@ -146,10 +146,10 @@ impl Db {
                     rows,
                     counted,
                 } => {
-                    let before = count(&mut *tx, target.table).await?;
-                    let affected = upsert(&mut *tx, target, rows).await?;
+                    let before = count(&mut tx, target.table).await?;
+                    let affected = upsert(&mut tx, target, rows).await?;
                     if *counted {
-                        let after = count(&mut *tx, target.table).await?;
+                        let after = count(&mut tx, target.table).await?;
                         let inserted = u64::try_from(after - before).unwrap_or(0);
                         total += Counts {
                             inserted,
@@ -159,7 +159,7 @@ impl Db {
                     }
                 }
                 Step::TrimPlan { specialty, keep } => {
-                    total.removed += trim_plan(&mut *tx, specialty, keep).await?;
+                    total.removed += trim_plan(&mut tx, specialty, keep).await?;
                 }
             }
         }

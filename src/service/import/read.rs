@@ -34,12 +34,28 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut table = Table::default();
-    for (i, record) in reader.records().enumerate() {
+    // Line numbers counted from byte offsets: the reader skips blank lines
+    // without counting them.
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    let mut line_at = |byte: usize| {
+        // A record's position may be at the blank lines before it.
+        let mut byte = byte.min(text.len());
+        while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        line += text.as_bytes()[counted_to..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = counted_to.max(byte);
+        line
+    };
+    for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(i + 1, |p| p.line() as usize);
+            let line = e.position().map_or(0, |p| line_at(p.byte() as usize));
             format!("第{line}行无法按CSV格式读取")
         })?;
-        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let line = line_at(record.position().map_or(0, |p| p.byte() as usize));
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
         push(&mut table, line, cells);
     }
@@ -110,7 +126,7 @@ mod tests {
 
     #[test]
     fn gbk_is_refused_with_a_reason() {
-        let err = read_table(&[0xd7, 0xa8, 0xd2, 0xb5]).unwrap_err();
+        let err = read_table(&[0xbf, 0xce, 0xb3, 0xcc]).unwrap_err();
         assert!(err.contains("UTF-8"), "{err}");
     }
 }
