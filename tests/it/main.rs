@@ -14,6 +14,7 @@ mod identity_calibration;
 mod identity_pages;
 mod pages;
 mod query_center;
+mod records_cli;
 mod records_import;
 mod transfer_api;
 mod transfer_pages;
