@@ -1,4 +1,4 @@
-//! The command line: `serve`, `staff add`, `window set`, `sweep`, `audit verify`.
+//! The command line: `serve`, `staff add`, `window set`, `import`, `sweep`, `audit verify`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -50,6 +50,16 @@ pub enum Command {
     /// Remove stored files that nothing uses (older than one hour); nodes also
     /// do this hourly for the last seven days.
     Sweep,
+    /// Import exam records from a CSV (UTF-8) or XLSX file.
+    Import {
+        /// specialties, courses, plans, candidates, results or arrangements
+        kind: String,
+        /// The CSV or XLSX file.
+        file: PathBuf,
+        /// Check the file and print what it would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -193,6 +203,11 @@ pub async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => import(&app, &kind, &file, dry_run).await,
         Command::Audit {
             action: AuditCommand::Verify,
         } => verify_audit(&app).await,
@@ -222,6 +237,51 @@ async fn verify_audit(app: &crate::service::App) -> anyhow::Result<()> {
             bail!("the audit chain is broken")
         }
     }
+}
+
+async fn import(
+    app: &crate::service::App,
+    kind: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::service::{ImportActor, ImportKind};
+    let Some(kind) = ImportKind::from_word(kind) else {
+        bail!("KIND must be specialties, courses, plans, candidates, results or arrangements");
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let report = app
+        .import_records(kind, &bytes, !dry_run, ImportActor::CommandLine)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if report.has_errors() {
+        for e in &report.errors {
+            eprintln!("{e}");
+        }
+        if report.more_errors > 0 {
+            eprintln!("另有 {} 处错误未列出", report.more_errors);
+        }
+        bail!("文件有误，未导入任何数据 (the file has errors; nothing was imported)");
+    }
+    println!(
+        "{}{}：共 {} 行，新增 {} 条，更新 {} 条，未变 {} 条，移出计划 {} 条 (rows {}, inserted {}, updated {}, removed {})",
+        if dry_run {
+            "检查通过，未写入。"
+        } else {
+            ""
+        },
+        kind.label(),
+        report.rows,
+        report.inserted,
+        report.updated,
+        report.unchanged(),
+        report.removed,
+        report.rows,
+        report.inserted,
+        report.updated,
+        report.removed,
+    );
+    Ok(())
 }
 
 fn print_demo(accounts: &crate::service::demo::DemoAccounts, data_dir: &std::path::Path) {

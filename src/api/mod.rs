@@ -8,12 +8,14 @@ mod catalog;
 mod data_export;
 pub mod error;
 pub mod identity;
+mod records;
 mod recovery;
 mod staff;
 mod transfer;
 
 /// Response helpers the pages share with the API.
 pub use data_export::zip;
+pub use records::admission_ticket;
 pub use transfer::{ImageQuery, jpeg, pdf};
 
 use std::sync::OnceLock;
@@ -48,6 +50,7 @@ use crate::service::App;
         identity::in_person_search, identity::in_person_verify, identity::points,
         recovery::start, recovery::put_photo, recovery::verify, recovery::finish,
         data_export::data_export,
+        records::passed, records::latest, records::plan, records::admission_ticket_pdf,
     ),
     modifiers(&BearerAuth),
 )]
@@ -111,6 +114,13 @@ pub fn router() -> Router<App> {
         )
         .route("/v1/staff/me", get(staff::me))
         .route("/v1/me/notices", get(transfer::notices))
+        .route("/v1/me/results", get(records::passed))
+        .route("/v1/me/results/latest", get(records::latest))
+        .route("/v1/me/plan", get(records::plan))
+        .route(
+            "/v1/me/admission-ticket.pdf",
+            get(records::admission_ticket_pdf),
+        )
         .route(
             "/v1/transfer-outs",
             get(transfer::list).post(transfer::create),

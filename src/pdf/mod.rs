@@ -1,5 +1,6 @@
-//! The A3 转考（转出）登记表, rendered in-process by the typst compiler from a
-//! template in the repository, with an installed CJK font subset into the PDF.
+//! The A3 转考（转出）登记表 and the A4 准考证, rendered in-process by the typst
+//! compiler from templates in the repository, with an installed CJK font subset
+//! into the PDF.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
 const TEMPLATE: &str = include_str!("../../pdf/registration-form.typ");
+const TICKET_TEMPLATE: &str = include_str!("../../pdf/admission-ticket.typ");
 
 /// Fonts tried in order when none is configured: Debian's Noto CJK, then
 /// WenQuanYi Micro Hei.
@@ -30,15 +32,16 @@ const FAMILIES: &[&str] = &[
     "WenQuanYi Micro Hei",
 ];
 
-/// Renders registration forms; built once at start.
+/// Renders registration forms and admission tickets; built once at start.
 pub struct FormRenderer {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
-    main: FileId,
     data: FileId,
     qr: FileId,
+    photo: FileId,
     template: Source,
+    ticket_template: Source,
 }
 
 /// Why a form could not be rendered.
@@ -75,26 +78,50 @@ impl FormRenderer {
         {
             return Err(PdfError::NoFont);
         }
-        let main = file_id("main.typ");
         Ok(Self {
             library: LazyHash::new(Library::default()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
-            template: Source::new(main, TEMPLATE.to_owned()),
+            template: Source::new(file_id("main.typ"), TEMPLATE.to_owned()),
+            ticket_template: Source::new(file_id("ticket.typ"), TICKET_TEMPLATE.to_owned()),
             fonts,
-            main,
             data: file_id("data.json"),
             qr: file_id("qr.svg"),
+            photo: file_id("photo.jpg"),
         })
     }
 
     /// Renders the form from its JSON data and the QR code's SVG.
     pub fn render(&self, data: &serde_json::Value, qr_svg: &str) -> Result<Vec<u8>, PdfError> {
+        let files = vec![(self.qr, Bytes::new(qr_svg.as_bytes().to_vec()))];
+        self.compile(&self.template, data, files)
+    }
+
+    /// Renders an A4 admission ticket from its JSON data and the candidate's
+    /// portrait (JPEG), if any.
+    pub fn render_admission_ticket(
+        &self,
+        data: &serde_json::Value,
+        photo: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, PdfError> {
+        let files = photo
+            .map(|p| vec![(self.photo, Bytes::new(p))])
+            .unwrap_or_default();
+        self.compile(&self.ticket_template, data, files)
+    }
+
+    fn compile(
+        &self,
+        template: &Source,
+        data: &serde_json::Value,
+        files: Vec<(FileId, Bytes)>,
+    ) -> Result<Vec<u8>, PdfError> {
         let mut data = data.clone();
         data["fonts"] = serde_json::json!(FAMILIES);
         let world = FormWorld {
             renderer: self,
+            template,
             data: Bytes::new(data.to_string().into_bytes()),
-            qr: Bytes::new(qr_svg.as_bytes().to_vec()),
+            files,
         };
         let document = typst::compile::<PagedDocument>(&world)
             .output
@@ -109,8 +136,9 @@ impl FormRenderer {
 
 struct FormWorld<'a> {
     renderer: &'a FormRenderer,
+    template: &'a Source,
     data: Bytes,
-    qr: Bytes,
+    files: Vec<(FileId, Bytes)>,
 }
 
 impl World for FormWorld<'_> {
@@ -123,12 +151,12 @@ impl World for FormWorld<'_> {
     }
 
     fn main(&self) -> FileId {
-        self.renderer.main
+        self.template.id()
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.renderer.main {
-            Ok(self.renderer.template.clone())
+        if id == self.template.id() {
+            Ok(self.template.clone())
         } else {
             Err(FileError::AccessDenied)
         }
@@ -137,10 +165,10 @@ impl World for FormWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.renderer.data {
             Ok(self.data.clone())
-        } else if id == self.renderer.qr {
-            Ok(self.qr.clone())
-        } else if id == self.renderer.main {
-            Ok(Bytes::from_string(self.renderer.template.clone()))
+        } else if id == self.template.id() {
+            Ok(Bytes::from_string(self.template.clone()))
+        } else if let Some((_, bytes)) = self.files.iter().find(|(f, _)| *f == id) {
+            Ok(bytes.clone())
         } else {
             Err(FileError::AccessDenied)
         }

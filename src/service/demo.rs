@@ -287,6 +287,8 @@ impl App {
             out.candidates.push(entry);
         }
 
+        self.seed_demo_records().await?;
+
         let staff: &[DemoStaffSeed] = &[
             ("admin", "省招考中心管理员", "province_admin", None, None),
             ("taiyuan", "太原市自考办", "city_office", Some("1401"), None),

@@ -7,6 +7,7 @@ mod audit;
 mod contacts;
 mod data_export;
 pub mod demo;
+mod demo_records;
 mod error;
 mod exports;
 mod form_pdf;
@@ -14,9 +15,11 @@ mod handoff;
 mod identity;
 mod identity_review;
 mod lists;
+pub mod import;
 mod passwords;
 mod photos;
 mod points;
+mod records;
 mod recovery;
 mod sessions;
 mod staff;
@@ -59,9 +62,14 @@ pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
 };
 pub use lists::{CityEntry, ListEdit, ListEntry, ListKind, Lists, TargetProvince};
+pub use import::{ImportActor, ImportKind, ImportReport, RowError};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use points::{CityPoints, PointInput, PointView};
+pub use records::{
+    AdmissionTicket, ExamLine, LatestResults, PassedLine, PassedResults, PlanLine, PlanProgress,
+    ScoreLine,
+};
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};

@@ -49,6 +49,11 @@ pub fn router(app: App) -> Router {
         .route("/services/{kind}", get(pages::center::service))
         .route("/me/data-export", get(pages::center::data_export))
         .route("/query/{item}", get(pages::center::query))
+        .route(
+            "/query/admission-ticket.pdf",
+            get(pages::query::admission_ticket_pdf),
+        )
+        .merge(pages::import::routes())
         .route("/verify/{id}/{hash}", get(pages::verify::show))
         .route("/admin", get(pages::admin::login_form))
         .route("/admin/login", post(pages::admin::login))

@@ -21,5 +21,8 @@ mod identity_pages;
 mod pages;
 mod sweep;
 mod staff_matrix;
+mod query_center;
+mod records_cli;
+mod records_import;
 mod transfer_api;
 mod transfer_pages;

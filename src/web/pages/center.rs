@@ -151,10 +151,14 @@ pub async fn service(
 
 /// GET /query/{item}: a query center item.
 pub async fn query(
+    State(app): State<App>,
     chrome: Chrome,
-    _c: Candidate,
+    Candidate(session): Candidate,
     Path(item): Path<String>,
 ) -> Result<Response, WebError> {
+    if let Some(page) = super::query::page(&app, chrome.clone(), &session, &item).await? {
+        return Ok(page);
+    }
     let (_, title) = QUERIES
         .iter()
         .find(|(slug, _)| *slug == item)
