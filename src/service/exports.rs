@@ -24,6 +24,18 @@ pub enum ExportKind {
 }
 
 impl ExportKind {
+    /// Each kind belongs to the work of a role: transfer-outs to the city
+    /// offices, identity reviews to the registration points; the province
+    /// admin has both.
+    pub fn open_to(self, role: Role) -> bool {
+        match self {
+            ExportKind::Transfers => matches!(role, Role::ProvinceAdmin | Role::CityOffice),
+            ExportKind::IdentityReviews => {
+                matches!(role, Role::ProvinceAdmin | Role::RegistrationPoint)
+            }
+        }
+    }
+
     /// The file name without its extension.
     pub fn file_stem(self) -> &'static str {
         match self {
@@ -139,6 +151,12 @@ impl App {
         kind: ExportKind,
         filter: &ExportFilter,
     ) -> ServiceResult<ExportRows> {
+        if !kind.open_to(staff.role) {
+            return Err(ServiceError::forbidden(
+                "forbidden",
+                "您的角色不能导出这类数据",
+            ));
+        }
         let state = filter.state.as_deref().filter(|s| !s.is_empty());
         let known = match kind {
             ExportKind::Transfers => state.is_none_or(|s| TransferState::from_word(s).is_some()),

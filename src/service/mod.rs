@@ -14,8 +14,8 @@ mod form_pdf;
 mod handoff;
 mod identity;
 mod identity_review;
-mod lists;
 pub mod import;
+mod lists;
 mod passwords;
 mod photos;
 mod points;
@@ -23,9 +23,9 @@ mod records;
 mod recovery;
 mod sessions;
 mod staff;
-mod sweep;
 mod staff_admin;
 mod stats;
+mod sweep;
 mod throttle;
 mod transfer;
 mod windows;
@@ -61,8 +61,8 @@ pub use identity::{IdentityStatus, LastOutcome, PhotoSlot, UploadedPhoto, Verifi
 pub use identity_review::{
     CaseView, InPersonCandidate, PhotoSharpness, ReviewDecision, ReviewItem,
 };
-pub use lists::{CityEntry, ListEdit, ListEntry, ListKind, Lists, TargetProvince};
 pub use import::{ImportActor, ImportKind, ImportReport, RowError};
+pub use lists::{CityEntry, ListEdit, ListEntry, ListKind, Lists, TargetProvince};
 pub use passwords::Passwords;
 pub use photos::StoredPhoto;
 pub use points::{CityPoints, PointInput, PointView};
@@ -73,9 +73,9 @@ pub use records::{
 pub use recovery::RecoveryStart;
 pub use sessions::{CandidateSession, Issued, RecoverySession, StaffSession, Subject};
 pub use staff::{NewStaff, StaffLogin, StaffLoginOutcome, StaffView, TotpEnrolment};
-pub use sweep::{SWEEP_GRACE, SweepReport};
 pub use staff_admin::ScopeChange;
 pub use stats::{Bar, Chart, TransferStats};
+pub use sweep::{SWEEP_GRACE, SweepReport};
 pub use transfer::{
     CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
     TargetSpecialty, TransferForm, TransferView,

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::{App, ServiceResult, StaffSession};
-use crate::domain::TransferState;
+use super::{App, ServiceError, ServiceResult, StaffSession};
+use crate::domain::{Role, TransferState};
 use crate::storage::{TransferGroup, from_micros};
 
 /// One bar of a chart: its label, its number, and its length in the chart.
@@ -66,6 +66,12 @@ fn chart(id: &'static str, title: &'static str, items: Vec<(String, i64)>) -> Ch
 impl App {
     /// Counts of the current (or last) 转考申请 window's applications.
     pub async fn transfer_stats(&self, staff: &StaffSession) -> ServiceResult<TransferStats> {
+        if staff.role == Role::RegistrationPoint {
+            return Err(ServiceError::forbidden(
+                "forbidden",
+                "省际转出统计只对地市自考办和省招考中心开放",
+            ));
+        }
         let window = self
             .db
             .windows()

@@ -3,12 +3,11 @@
 
 use chrono::Duration;
 use reqwest::Client;
-use serde_json::json;
 use zikao::service::demo::DemoAccounts;
 
 use crate::both_backends;
 use crate::harness::{Backend, TestApp, text_of};
-use crate::pages::{Page, field_error, get, has, post, sign_in};
+use crate::pages::{Page, field_error, get, has, post};
 
 pub(crate) fn totp_code(t: &TestApp, secret: &str) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())

@@ -361,8 +361,31 @@ async fn each_role_sees_only_its_menu(backend: Backend) {
     ] {
         assert!(admin.iter().any(|h| h == href), "admin lacks {href}");
     }
-    assert_eq!(city, ["/admin/transfers", "/admin/contacts"]);
-    assert_eq!(point, ["/admin/identity", "/admin/identity/in-person"]);
+    for href in [
+        "/admin/audit",
+        "/admin/stats",
+        "/admin/exports",
+        "/admin/import",
+    ] {
+        assert!(admin.iter().any(|h| h == href), "admin lacks {href}");
+    }
+    assert_eq!(
+        city,
+        [
+            "/admin/transfers",
+            "/admin/contacts",
+            "/admin/stats",
+            "/admin/exports"
+        ]
+    );
+    assert_eq!(
+        point,
+        [
+            "/admin/identity",
+            "/admin/identity/in-person",
+            "/admin/exports"
+        ]
+    );
 }
 
 both_backends!(

@@ -162,6 +162,8 @@ fn write_xlsx(
 struct MenuPage {
     chrome: Chrome,
     masked: bool,
+    transfers: bool,
+    identity: bool,
 }
 
 /// GET /admin/exports: the export links.
@@ -169,6 +171,8 @@ pub async fn menu(chrome: Chrome, Staff(staff): Staff) -> Result<Response, WebEr
     let page = MenuPage {
         chrome,
         masked: staff.role != crate::domain::Role::ProvinceAdmin,
+        transfers: ExportKind::Transfers.open_to(staff.role),
+        identity: ExportKind::IdentityReviews.open_to(staff.role),
     };
     render(StatusCode::OK, &page)
 }

@@ -2,6 +2,7 @@
 //! kind; the check shows every row error or the counts it would write; a
 //! second step applies the checked file, kept on the server in between.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -133,10 +134,11 @@ pub async fn check(
     chrome: Chrome,
     Staff(s): Staff,
     Extension(csrf): Extension<CsrfToken>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
+    // The role first: a city office posting anything gets 403, not 400.
     admin_only(&app, &s)?;
-    let upload = read_upload(&csrf, form).await?;
+    let upload = read_upload(&csrf, form.map_err(|_| WebError::BadForm)?).await?;
 
     let mut page = ImportPage::new(chrome, upload.kind);
     let (Some(kind), Some(file)) = (upload.kind, upload.file) else {
