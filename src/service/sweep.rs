@@ -35,6 +35,20 @@ fn key_offset(prefix: &str, at: DateTime<Utc>) -> String {
     format!("{prefix}/{ms:012x}")
 }
 
+/// Where checked import files wait for the province admin's confirmation
+/// (`imports/{id}`, no extension); one older than the grace period is removed,
+/// and applying it then asks for the file again.
+const STAGED_IMPORTS: &str = "imports";
+
+/// The time of a staged import's key.
+fn staged_import_ms(key: &str) -> Option<i64> {
+    let id = key.strip_prefix("imports/")?;
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    i64::from_str_radix(&id[..12], 16).ok()
+}
+
 /// The id and the time of an object key made by this platform.
 fn key_id(key: &str) -> Option<(&str, i64)> {
     let name = key.rsplit('/').next()?;
@@ -90,6 +104,27 @@ impl App {
                 }
             }
             report.objects += self.remove_rowless(&mut candidates).await?;
+        }
+        let mut stale = vec![];
+        let mut listing = self
+            .files
+            .list_after(STAGED_IMPORTS, &key_offset(STAGED_IMPORTS, start));
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(|e| ServiceError::Internal(e.into()))?;
+            let key = meta.location.to_string();
+            if staged_import_ms(&key).is_some_and(|ms| ms < before_ms)
+                && meta.last_modified < before
+            {
+                stale.push(key);
+            }
+        }
+        drop(listing);
+        for key in stale {
+            self.files
+                .delete(&key)
+                .await
+                .map_err(|e| ServiceError::Internal(e.into()))?;
+            report.objects += 1;
         }
         if report != SweepReport::default() {
             tracing::info!(

@@ -1493,14 +1493,11 @@ async fn a_query_item_says_plainly_that_it_is_not_built_yet(backend: Backend) {
     let b = t.browser();
     signed_in_verified(&t, &b).await;
 
-    let page = get(&t, &b, "/query/plans").await;
+    let page = get(&t, &b, "/query/orders").await;
     let unknown = get(&t, &b, "/query/lottery").await;
 
     assert_eq!(page.status, 200);
-    assert_eq!(
-        text_of(&page.html, "main h1").as_deref(),
-        Some("专业计划查询")
-    );
+    assert_eq!(text_of(&page.html, "main h1").as_deref(), Some("订单查询"));
     assert_eq!(
         text_of(&page.html, "p.alert").as_deref(),
         Some("该查询功能正在建设中，暂无可显示的内容。")

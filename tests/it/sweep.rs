@@ -42,6 +42,13 @@ async fn only_unused_files_are_swept(backend: Backend) {
             .await
             .unwrap();
     }
+    // A checked import file the province admin never applied.
+    let staged = format!("imports/{}", zikao::storage::new_id());
+    t.app
+        .files
+        .put(&staged, b"code,name\n".to_vec())
+        .await
+        .unwrap();
     let files_before = t.app.db.count_files().await.unwrap();
 
     // Within the grace period nothing goes, whatever it is.
@@ -54,7 +61,11 @@ async fn only_unused_files_are_swept(backend: Backend) {
 
     let later = Utc::now().max(t.clock.now()) + Duration::minutes(1);
     let swept = t.app.sweep_files(None, later).await.unwrap();
-    assert_eq!((swept.rows, swept.objects), (1, 2));
+    assert_eq!((swept.rows, swept.objects), (1, 3));
+    assert!(
+        t.app.files.get(&staged).await.is_err(),
+        "stale import removed"
+    );
     assert_eq!(t.app.db.count_files().await.unwrap(), files_before - 1);
     assert!(t.app.db.file(&lost.file.id).await.unwrap().is_none());
     for key in [&lost.file.object_key, &lost.file.thumb_key] {
