@@ -357,6 +357,7 @@ async fn each_role_sees_only_its_menu(backend: Backend) {
         "/admin/points",
         "/admin/contacts",
         "/admin/transfers",
+        "/admin/records",
         "/admin/identity",
     ] {
         assert!(admin.iter().any(|h| h == href), "admin lacks {href}");
@@ -373,6 +374,7 @@ async fn each_role_sees_only_its_menu(backend: Backend) {
         city,
         [
             "/admin/transfers",
+            "/admin/records",
             "/admin/contacts",
             "/admin/stats",
             "/admin/exports"
