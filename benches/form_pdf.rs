@@ -37,7 +37,7 @@ fn data(i: usize) -> serde_json::Value {
     })
 }
 
-fn main() {
+pub fn main() {
     // BENCH_PDF_FONTS=a.ttc,b.ttf compares other font files with the default.
     let fonts: Vec<std::path::PathBuf> = std::env::var("BENCH_PDF_FONTS")
         .map(|v| v.split(',').map(Into::into).collect())

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `staff add`, `window set`, `import`, `sweep`, `audit verify`.
+//! The command line: `serve`, `staff add`, `window set`, `import`, `sweep`,
+//! `audit verify`, `backup`, `restore`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -65,6 +66,21 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Write one archive of the embedded default (an online SQLite snapshot,
+    /// the stored files and the key file) while the server keeps running.
+    Backup {
+        /// The archive to write (a zip file).
+        file: PathBuf,
+    },
+    /// Restore an archive made by `backup` into the data directory (with the
+    /// server stopped).
+    Restore {
+        /// The archive to read.
+        file: PathBuf,
+        /// Replace a database that is already there.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Audit trail commands.
@@ -122,6 +138,40 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref()).context("invalid settings")?;
     crate::telemetry::init(config.log_format);
+    // Backup and restore work on the files themselves, without a running node.
+    match &cli.command {
+        Command::Backup { file } => {
+            let m = crate::backup::backup(&config, file).await?;
+            println!(
+                "backup written to {}: database snapshot at {}, {} files ({} bytes){}",
+                file.display(),
+                m.taken_at,
+                m.files,
+                m.file_bytes,
+                if m.missing_objects > 0 {
+                    format!(
+                        "; {} objects were removed while copying (their rows were deleted)",
+                        m.missing_objects
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            return Ok(());
+        }
+        Command::Restore { file, force } => {
+            let m = crate::backup::restore(&config, file, *force).await?;
+            println!(
+                "restored {} into {}: database snapshot of {}, {} files",
+                file.display(),
+                config.data_dir.display(),
+                m.taken_at,
+                m.files
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let data_dir = config.data_dir.clone();
     let listen = config.listen.clone();
     let app = crate::startup::build(config, Arc::new(SystemClock)).await?;
@@ -211,6 +261,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Audit {
             action: AuditCommand::Verify,
         } => verify_audit(&app).await,
+        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
     }
 }
 

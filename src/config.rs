@@ -40,6 +40,35 @@ pub struct Config {
     /// `dlib_face_recognition_resnet_model_v1.dat`). Without them every identity
     /// case goes to the registration point's review.
     pub face_models_dir: PathBuf,
+    /// Where uploaded and generated files live: `local` (under `data_dir/files`,
+    /// the default) or `s3` (an S3-compatible object store, shared by nodes).
+    pub file_store: FileBackend,
+    /// `file_store = "s3"`: the endpoint, e.g. `http://127.0.0.1:9000`; unset
+    /// for Amazon S3 itself.
+    pub s3_endpoint: Option<String>,
+    /// `file_store = "s3"`: the bucket (it must exist).
+    pub s3_bucket: Option<String>,
+    /// `file_store = "s3"`: the region the endpoint expects.
+    pub s3_region: String,
+    /// `file_store = "s3"`: the access key id.
+    pub s3_access_key_id: Option<String>,
+    /// `file_store = "s3"`: the secret access key.
+    pub s3_secret_access_key: Option<Secret>,
+    /// `file_store = "s3"`: a key prefix inside the bucket, so several
+    /// platforms (or test runs) can share one bucket; empty for none.
+    pub s3_prefix: String,
+    /// A bearer token that lets a scraper on another machine read `/metrics`;
+    /// unset, `/metrics` answers only requests from this machine that came
+    /// through no proxy.
+    pub metrics_token: Option<Secret>,
+}
+
+/// The file store's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileBackend {
+    Local,
+    S3,
 }
 
 /// Where `scripts/setup` puts the face models.
@@ -68,6 +97,14 @@ impl Default for Config {
             login_attempts_per_address_per_minute: 600,
             pdf_fonts: vec![],
             face_models_dir: PathBuf::from(DEFAULT_FACE_MODELS_DIR),
+            file_store: FileBackend::Local,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_prefix: String::new(),
+            metrics_token: None,
         }
     }
 }

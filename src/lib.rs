@@ -3,12 +3,14 @@
 //! inter-provincial transfer-out, and the staff back office.
 
 pub mod api;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod media;
+pub mod metrics;
 pub mod pdf;
 pub mod province;
 pub mod service;

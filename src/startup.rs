@@ -36,8 +36,13 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
     let db = Db::connect(&config.database_url(), config.database_max_connections)
         .await
         .context("cannot open the database")?;
-    let files = FileStore::local(&config.data_dir.join("files"))
-        .context("cannot open the file directory")?;
+    let files = match config.file_store {
+        crate::config::FileBackend::Local => FileStore::local(&config.data_dir.join("files"))
+            .context("cannot open the file directory")?,
+        crate::config::FileBackend::S3 => {
+            FileStore::s3(&config).context("cannot open the S3 file store")?
+        }
+    };
     let pdf = match crate::pdf::FormRenderer::new(&config.pdf_fonts) {
         Ok(r) => Some(Arc::new(r)),
         Err(e) => {

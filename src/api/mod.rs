@@ -40,6 +40,7 @@ use crate::service::App;
         catalog::windows, catalog::transfer_reasons, catalog::lists,
         announcements::list, announcements::show,
         staff::login, staff::logout, staff::me,
+        staff::find_record, staff::record, staff::correct_record,
         transfer::eligibility, transfer::list, transfer::create, transfer::show, transfer::update,
         transfer::add_material, transfer::delete_material, transfer::submit, transfer::reopen,
         transfer::target_specialty, transfer::confirmation_photo, transfer::confirm,
@@ -113,6 +114,11 @@ pub fn router() -> Router<App> {
             post(staff::login).delete(staff::logout),
         )
         .route("/v1/staff/me", get(staff::me))
+        .route("/v1/staff/candidates/search", post(staff::find_record))
+        .route(
+            "/v1/staff/candidates/{candidate_id}/record",
+            get(staff::record).put(staff::correct_record),
+        )
         .route("/v1/me/notices", get(transfer::notices))
         .route("/v1/me/results", get(records::passed))
         .route("/v1/me/results/latest", get(records::latest))

@@ -1,8 +1,8 @@
 //! Staff sessions over the API.
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use serde::Serialize;
@@ -12,7 +12,9 @@ use super::accounts::{SessionToken, end_bearer};
 use super::auth::ApiStaff;
 use super::error::{ApiError, ApiErrorBody};
 use crate::domain::Role;
-use crate::service::{App, ServiceError, StaffLogin, StaffLoginOutcome};
+use crate::service::{
+    App, RecordCorrection, RecordView, ServiceError, StaffLogin, StaffLoginOutcome,
+};
 use crate::web::context::ClientIp;
 
 #[utoipa::path(post, path = "/api/v1/staff/session", tag = "staff", request_body = StaffLogin,
@@ -80,4 +82,57 @@ pub async fn me(State(app): State<App>, ApiStaff(s): ApiStaff) -> Json<StaffMe> 
         point: s.staff.point.clone(),
         scope_label: app.scope_label(&s.scope),
     })
+}
+
+/// A search for one candidate; posted so the number never enters an address.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct RecordSearch {
+    /// The candidate's 身份证号 or 准考证号.
+    pub q: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/staff/candidates/search", tag = "staff",
+    security(("bearer" = [])), request_body = RecordSearch,
+    responses((status = 200, body = RecordView), (status = 403, body = ApiErrorBody),
+              (status = 422, description = "not a number, or no such candidate in scope", body = ApiErrorBody)))]
+/// A city office finds a candidate of its city to correct their record.
+pub async fn find_record(
+    State(app): State<App>,
+    ApiStaff(staff): ApiStaff,
+    body: Result<Json<RecordSearch>, JsonRejection>,
+) -> Result<Json<RecordView>, ApiError> {
+    let Json(input) = body?;
+    Ok(Json(app.find_record(&staff, &input.q).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/staff/candidates/{candidate_id}/record", tag = "staff",
+    security(("bearer" = [])),
+    responses((status = 200, body = RecordView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+/// A candidate's 姓名, 性别, 出生日期 and 身份证号, for the office of their city.
+pub async fn record(
+    State(app): State<App>,
+    ApiStaff(staff): ApiStaff,
+    Path(candidate_id): Path<String>,
+) -> Result<Json<RecordView>, ApiError> {
+    Ok(Json(app.scoped_record(&staff, &candidate_id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/staff/candidates/{candidate_id}/record", tag = "staff",
+    security(("bearer" = [])), request_body = RecordCorrection,
+    responses((status = 200, body = RecordView), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+              (status = 422, body = ApiErrorBody)))]
+/// Corrects 姓名 and 身份证号 (性别 and 出生日期 follow); audited, and the
+/// candidate is told.
+pub async fn correct_record(
+    State(app): State<App>,
+    ApiStaff(staff): ApiStaff,
+    ClientIp(ip): ClientIp,
+    Path(candidate_id): Path<String>,
+    body: Result<Json<RecordCorrection>, JsonRejection>,
+) -> Result<Json<RecordView>, ApiError> {
+    let Json(input) = body?;
+    Ok(Json(
+        app.correct_record(&staff, &candidate_id, &input, ip)
+            .await?,
+    ))
 }

@@ -366,7 +366,7 @@ impl App {
             .await
             .map_err(ServiceError::Internal)?;
         let Some(account) = account.filter(|_| ok) else {
-            return Err(self.fail_login(&key, LOGIN_FAILED).await);
+            return Err(self.fail_login("candidate", &key, LOGIN_FAILED).await);
         };
         self.db.clear_failures(&key).await?;
         let issued = self.issue_session(CANDIDATE, &account.id).await?;

@@ -69,10 +69,12 @@ impl App {
             .acquire()
             .await
             .map_err(|e| ServiceError::Internal(e.into()))?;
+        let started = std::time::Instant::now();
         let pdf = tokio::task::spawn_blocking(move || renderer.render(&data, &qr))
             .await
             .map_err(|e| ServiceError::Internal(e.into()))?
             .map_err(|e| ServiceError::Internal(e.into()))?;
+        self.metrics.render("registration_form", started.elapsed());
         Ok(pdf)
     }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod announcements;
 mod audit;
 mod contacts;
+mod corrections;
 mod data_export;
 pub mod demo;
 mod demo_records;
@@ -53,6 +54,7 @@ pub use audit::{
     canonical,
 };
 pub use contacts::CityContact;
+pub use corrections::{RecordCorrection, RecordView};
 pub use error::{FieldErrors, ServiceError, ServiceResult};
 pub use exports::{ExportFilter, ExportKind, ExportRows};
 pub use form_pdf::{FormVerification, form_hash};
@@ -123,6 +125,8 @@ pub struct Inner {
     lists_cache: lists::ListsCache,
     /// One copy of a candidate's own data a minute (per node).
     data_export_limiter: DefaultKeyedRateLimiter<String>,
+    /// This node's figures for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Deref for App {
@@ -164,6 +168,7 @@ impl App {
             address_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             lists_cache: lists::ListsCache::default(),
             data_export_limiter: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
+            metrics: crate::metrics::Metrics::new(),
         }))
     }
 

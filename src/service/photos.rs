@@ -24,6 +24,7 @@ impl App {
         rules: &'static ImageRules,
         field: &str,
     ) -> ServiceResult<StoredPhoto> {
+        let received = raw.len();
         let checked = {
             let _permit = self
                 .image_permits
@@ -34,7 +35,11 @@ impl App {
                 .await
                 .map_err(|e| ServiceError::Internal(e.into()))?
         }
-        .map_err(|e| ServiceError::field(field, e.to_string()))?;
+        .map_err(|e| {
+            self.metrics.upload(field, received, false);
+            ServiceError::field(field, e.to_string())
+        })?;
+        self.metrics.upload(field, received, true);
 
         let id = new_id();
         let file = FileRow {

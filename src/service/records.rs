@@ -323,9 +323,13 @@ impl App {
             .acquire()
             .await
             .map_err(|e| ServiceError::Internal(e.into()))?;
-        tokio::task::spawn_blocking(move || renderer.render_admission_ticket(&data, photo))
-            .await
-            .map_err(|e| ServiceError::Internal(e.into()))?
-            .map_err(|e| ServiceError::Internal(e.into()))
+        let started = std::time::Instant::now();
+        let pdf =
+            tokio::task::spawn_blocking(move || renderer.render_admission_ticket(&data, photo))
+                .await
+                .map_err(|e| ServiceError::Internal(e.into()))?
+                .map_err(|e| ServiceError::Internal(e.into()))?;
+        self.metrics.render("admission_ticket", started.elapsed());
+        Ok(pdf)
     }
 }

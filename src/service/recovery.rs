@@ -50,7 +50,7 @@ impl App {
             .await?
             .filter(|c| c.name == input.name.trim());
         let Some(account) = account else {
-            return Err(self.fail_login(&key, NO_MATCH).await);
+            return Err(self.fail_login("recovery", &key, NO_MATCH).await);
         };
         self.db.clear_failures(&key).await?;
         tracing::info!(candidate = %account.id, "password recovery started");

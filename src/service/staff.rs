@@ -216,7 +216,7 @@ impl App {
             .await
             .map_err(ServiceError::Internal)?;
         let Some(account) = account.filter(|_| ok) else {
-            return Err(self.fail_login(&key, LOGIN_FAILED).await);
+            return Err(self.fail_login("staff", &key, LOGIN_FAILED).await);
         };
         // Told only to whoever knows the password, so it reveals nothing to a guesser.
         if account.disabled {
@@ -246,7 +246,9 @@ impl App {
             }
             let secret = self.keys.decrypt(&format!("totp:{}", account.id), sealed)?;
             if !self.check_totp(&account, &secret, code).await? {
-                return Err(self.fail_login(&key, "动态验证码错误或已使用").await);
+                return Err(self
+                    .fail_login("staff", &key, "动态验证码错误或已使用")
+                    .await);
             }
         }
         self.db.clear_failures(&key).await?;

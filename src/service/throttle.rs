@@ -45,7 +45,14 @@ impl App {
     }
 
     /// Counts a failure; the message says how long to wait when a lock begins.
-    pub(crate) async fn fail_login(&self, key: &str, message: &str) -> ServiceError {
+    /// `who` names the sign-in in the metrics: `candidate`, `staff` or `recovery`.
+    pub(crate) async fn fail_login(
+        &self,
+        who: &'static str,
+        key: &str,
+        message: &str,
+    ) -> ServiceError {
+        self.metrics.login_failure(who);
         let now = micros(self.clock.now());
         let recorded = self
             .db

@@ -80,7 +80,60 @@ fn from_row(r: &AnyRow) -> DbResult<CandidateRow> {
     })
 }
 
+/// A city office's correction of a candidate's personal data.
+#[derive(Debug, Clone)]
+pub struct IdentityCorrection<'a> {
+    pub candidate_id: &'a str,
+    /// The exam record to correct too (enrolled candidates).
+    pub ticket: Option<&'a str>,
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub birth_date: &'a str,
+    pub id_number_enc: &'a str,
+    pub id_number_idx: &'a str,
+}
+
 impl Db {
+    /// Writes a correction to the account and its exam record in one
+    /// transaction; `Ok(false)` when the new 身份证号 belongs to another account.
+    pub async fn correct_identity(&self, c: &IdentityCorrection<'_>, now: i64) -> DbResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE candidates SET name = $1, gender = $2, birth_date = $3, id_number_enc = $4, \
+             id_number_idx = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(c.name)
+        .bind(c.gender)
+        .bind(c.birth_date)
+        .bind(c.id_number_enc)
+        .bind(c.id_number_idx)
+        .bind(now)
+        .bind(c.candidate_id)
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        if let Some(ticket) = c.ticket {
+            sqlx::query(
+                "UPDATE exam_candidates SET name = $1, gender = $2, id_number_enc = $3, \
+                 id_number_idx = $4, updated_at = $5 WHERE ticket = $6",
+            )
+            .bind(c.name)
+            .bind(c.gender)
+            .bind(c.id_number_enc)
+            .bind(c.id_number_idx)
+            .bind(now)
+            .bind(ticket)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Stores a new account; `Ok(false)` when the 身份证号 or 准考证号 is taken.
     pub async fn insert_candidate(&self, c: &NewCandidateRow) -> DbResult<bool> {
         let done = sqlx::query(

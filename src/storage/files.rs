@@ -7,14 +7,17 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use sqlx::Row;
 
 use super::{Db, DbResult};
 
-/// Where file objects live: a local directory by default.
+/// Where file objects live: a local directory by default, or an S3-compatible
+/// bucket shared by several nodes.
 #[derive(Clone)]
 pub struct FileStore {
     store: Arc<dyn ObjectStore>,
@@ -42,6 +45,40 @@ impl FileStore {
         })
     }
 
+    /// A store in an S3-compatible bucket, as the configuration names it.
+    pub fn s3(config: &crate::config::Config) -> anyhow::Result<Self> {
+        let bucket = config
+            .s3_bucket
+            .as_deref()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("file_store = \"s3\" needs s3_bucket"))?;
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&config.s3_region);
+        if let Some(endpoint) = &config.s3_endpoint {
+            // Self-hosted servers answer at the endpoint's path, not at a
+            // bucket subdomain.
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(id) = &config.s3_access_key_id {
+            builder = builder.with_access_key_id(id);
+        }
+        if let Some(secret) = &config.s3_secret_access_key {
+            builder = builder.with_secret_access_key(secret.expose());
+        }
+        let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
+        let prefix = config.s3_prefix.trim_matches('/');
+        let store = if prefix.is_empty() {
+            store
+        } else {
+            Arc::new(PrefixStore::new(store, prefix))
+        };
+        Ok(Self { store })
+    }
+
     /// Writes an object whole (a reader never sees half of it).
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> object_store::Result<()> {
         self.store
@@ -64,6 +101,15 @@ impl FileStore {
     ) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         self.store
             .list_with_offset(Some(&ObjectPath::from(prefix)), &ObjectPath::from(offset))
+    }
+
+    /// Every object under `prefix` (all objects when `None`).
+    pub fn list(
+        &self,
+        prefix: Option<&str>,
+    ) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        let prefix = prefix.map(ObjectPath::from);
+        self.store.list(prefix.as_ref())
     }
 
     /// Removes an object; a missing one is not an error.

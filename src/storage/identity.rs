@@ -193,6 +193,19 @@ impl Db {
         .transpose()
     }
 
+    /// The lengths of the two review queues across the province: transfer-outs
+    /// waiting for a city office, and identity cases waiting for a
+    /// registration point.
+    pub async fn review_queue_lengths(&self) -> DbResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM transfer_outs WHERE state = 'pending_review') AS t, \
+                    (SELECT COUNT(*) FROM candidates WHERE identity_state = 'under_review') AS i",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok((row.try_get("t")?, row.try_get("i")?))
+    }
+
     /// Candidates under review, oldest submission first; `county` empty for all.
     pub async fn review_queue(&self, county: &str) -> DbResult<Vec<QueueRow>> {
         let rows = sqlx::query(

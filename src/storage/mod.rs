@@ -29,7 +29,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use announcements::AnnouncementRow;
 pub use audit::{AuditEntry, AuditFilter, AuditHead, AuditRow};
-pub use candidates::{CandidateRow, NewCandidateRow};
+pub use candidates::{CandidateRow, IdentityCorrection, NewCandidateRow};
 pub use contacts::ContactRow;
 pub use exports::{IdentityExportRow, ScopeFilter, TransferExportRow, TransferGroup};
 pub use files::{FileRow, FileStore};

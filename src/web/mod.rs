@@ -86,7 +86,9 @@ pub fn router(app: App) -> Router {
         .route("/static/{file}", get(static_file))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(from_fn_with_state(app.clone(), bound_uploads))
+        .layer(from_fn_with_state(app.clone(), record_metrics))
         .layer(from_fn(context::scope_request_id))
         .layer(
             TraceLayer::new_for_http()
@@ -256,6 +258,14 @@ fn transfer_routes() -> Router<App> {
         .route("/transfer/{id}/files/{file_id}", get(transfer::image))
         .route("/transfer/{id}/form.pdf", get(transfer::form_pdf))
         .route("/contacts", get(contacts::show))
+        .route(
+            "/admin/records",
+            get(pages::records::search_form).post(pages::records::search),
+        )
+        .route(
+            "/admin/records/{id}",
+            get(pages::records::show).post(pages::records::correct),
+        )
         .route("/admin/transfers", get(review::queue))
         .route("/admin/transfers/{id}", get(review::show))
         .route("/admin/transfers/{id}/decision", post(review::decide))
@@ -281,6 +291,77 @@ async fn bound_uploads(
     }
     let _permit = app.upload_permits.acquire().await;
     next.run(req).await
+}
+
+/// Counts each request by method, route pattern and status, with its latency
+/// to the response head. A path no route matches counts as `(unmatched)`, so a
+/// scan of random paths cannot grow the metrics without bound.
+async fn record_metrics(
+    State(app): State<App>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let res = next.run(req).await;
+    app.metrics.request(
+        method.as_str(),
+        route.as_deref().unwrap_or("(unmatched)"),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
+    res
+}
+
+/// `/metrics` in the Prometheus text format. With `metrics_token` set, only to
+/// a request bearing it; otherwise only to a client on this machine that came
+/// through no proxy (no forwarding header), so a reverse proxy in front never
+/// exposes it by accident.
+async fn metrics(
+    State(app): State<App>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let token = app
+        .config
+        .metrics_token
+        .as_ref()
+        .filter(|t| !t.expose().is_empty());
+    let allowed = match token {
+        Some(token) => {
+            use subtle::ConstantTimeEq;
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            bool::from(given.as_bytes().ct_eq(token.expose().as_bytes()))
+        }
+        None => {
+            peer.ip().is_loopback()
+                && !headers.contains_key("x-forwarded-for")
+                && !headers.contains_key(header::FORWARDED)
+        }
+    };
+    if !allowed {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match app.db.review_queue_lengths().await {
+        Ok((transfers, identity)) => app.metrics.set_queues(transfers, identity),
+        Err(e) => tracing::warn!(error = %e, "review queue lengths not read"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.encode(),
+    )
+        .into_response()
 }
 
 /// The stylesheet and images, built into the binary.

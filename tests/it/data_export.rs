@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::both_backends;
 use crate::harness::{Backend, TestApp};
 
-async fn the_copy_holds_the_candidates_own_data_only(backend: Backend) {
+pub(crate) async fn the_copy_holds_the_candidates_own_data_only(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };

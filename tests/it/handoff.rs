@@ -43,7 +43,7 @@ async fn new_link(t: &TestApp, b: &reqwest::Client, id: &str) -> String {
     link_path(&page.html)
 }
 
-async fn a_phone_uploads_the_confirmation_photos(backend: Backend) {
+pub(crate) async fn a_phone_uploads_the_confirmation_photos(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };

@@ -11,11 +11,14 @@ use zikao::config::Config;
 use zikao::service::App;
 use zikao::service::demo::DemoAccounts;
 
-/// Which database a test runs on.
+/// Which database (and file store) a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL with the files in an S3-compatible server: the shape of
+    /// several nodes.
+    S3,
 }
 
 /// A running platform.
@@ -26,9 +29,44 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+/// Another node of a [`TestApp`]'s platform.
+pub struct Node {
+    pub base: String,
+    pub app: App,
+}
+
+impl Node {
+    /// The URL of a path on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 /// 2026-12-03 10:00 China time, the default "now" of every test.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap()
+}
+
+/// The test S3 server's settings (`TEST_S3_ENDPOINT`, `TEST_S3_BUCKET`,
+/// `TEST_S3_ACCESS_KEY_ID`, `TEST_S3_SECRET_ACCESS_KEY`), as `scripts/test`
+/// sets them after starting one.
+fn s3_settings() -> Option<[String; 4]> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (
+        get("TEST_S3_ENDPOINT"),
+        get("TEST_S3_BUCKET"),
+        get("TEST_S3_ACCESS_KEY_ID"),
+        get("TEST_S3_SECRET_ACCESS_KEY"),
+    ) {
+        (Some(e), Some(b), Some(a), Some(k)) => Some([e, b, a, k]),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set TEST_S3_* so the object-store tests run"
+            );
+            None
+        }
+    }
 }
 
 fn postgres_url() -> Option<String> {
@@ -61,7 +99,7 @@ impl TestApp {
         };
         match backend {
             Backend::Sqlite => {}
-            Backend::Postgres => {
+            Backend::Postgres | Backend::S3 => {
                 let Some(url) = postgres_url() else {
                     eprintln!("PostgreSQL half did not run: TEST_DATABASE_URL is not set");
                     return None;
@@ -76,6 +114,19 @@ impl TestApp {
                 config.database_url =
                     Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"));
             }
+        }
+        if backend == Backend::S3 {
+            let Some([endpoint, bucket, key_id, secret]) = s3_settings() else {
+                eprintln!("S3 half did not run: TEST_S3_ENDPOINT is not set");
+                return None;
+            };
+            config.file_store = zikao::config::FileBackend::S3;
+            config.s3_endpoint = Some(endpoint);
+            config.s3_bucket = Some(bucket);
+            config.s3_access_key_id = Some(key_id);
+            config.s3_secret_access_key = Some(zikao::config::Secret::new(secret));
+            // One bucket for the whole run; each test under its own prefix.
+            config.s3_prefix = format!("t_{}", uuid::Uuid::new_v4().simple());
         }
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(start_time()));
@@ -95,6 +146,23 @@ impl TestApp {
             clock,
             dir,
         })
+    }
+
+    /// A second node of the same platform: the same settings (database, file
+    /// store, keys) and clock, its own services and port, as a load balancer
+    /// would see it.
+    pub async fn another_node(&self) -> Node {
+        let app = zikao::startup::build(self.app.config.clone(), self.clock.clone())
+            .await
+            .expect("second node builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(zikao::startup::serve(
+            app.clone(),
+            listener,
+            std::future::pending(),
+        ));
+        Node { base, app }
     }
 
     /// Fills the database with the demo data.
@@ -185,6 +253,18 @@ macro_rules! both_backends {
             async fn postgres() {
                 super::$name($crate::harness::Backend::Postgres).await
             }
+        }
+    )*};
+}
+
+/// Runs existing flow tests once more on PostgreSQL with the files in the S3
+/// server: `on_s3!(module::test_fn, …)`.
+#[macro_export]
+macro_rules! on_s3 {
+    ($($module:ident :: $name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            $crate::$module::$name($crate::harness::Backend::S3).await
         }
     )*};
 }

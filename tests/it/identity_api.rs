@@ -79,22 +79,15 @@ fn three(photos: &[Vec<u8>]) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn stored_objects(t: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.map(|e| {
-                    let p = e.unwrap().path();
-                    if p.is_dir() { walk(&p) } else { 1 }
-                })
-                .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&t.dir.path().join("files"))
+/// The objects in the platform's file store (a directory or an S3 bucket).
+async fn stored_objects(t: &TestApp) -> usize {
+    use futures::StreamExt;
+    t.app.files.list(None).count().await
 }
 
-async fn new_candidate_passes_with_three_photos_and_reaches_everything(backend: Backend) {
+pub(crate) async fn new_candidate_passes_with_three_photos_and_reaches_everything(
+    backend: Backend,
+) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };
@@ -275,7 +268,7 @@ async fn five_runs_a_day_then_tomorrow(backend: Backend) {
     assert_eq!(status, 200, "a new day, new runs");
 }
 
-async fn refused_files_store_nothing_and_stored_files_carry_no_exif(backend: Backend) {
+pub(crate) async fn refused_files_store_nothing_and_stored_files_carry_no_exif(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };
@@ -304,7 +297,11 @@ async fn refused_files_store_nothing_and_stored_files_carry_no_exif(backend: Bac
     let (status, body) = put_photo(&t, path, &token, vec![0xFF; 2 * 1024 * 1024 + 10]).await;
     assert_eq!(status, 422);
     assert_eq!(body["fields"]["portrait"], "图片大小不得大于2M");
-    assert_eq!(stored_objects(&t), 0, "nothing stored for refused files");
+    assert_eq!(
+        stored_objects(&t).await,
+        0,
+        "nothing stored for refused files"
+    );
 
     let mut with_gps = Jpeg::from_bytes(Bytes::from(good)).unwrap();
     with_gps.set_exif(Some(Bytes::from_static(
@@ -327,7 +324,7 @@ async fn refused_files_store_nothing_and_stored_files_carry_no_exif(backend: Bac
         Jpeg::from_bytes(stored).unwrap().exif().is_none(),
         "no EXIF kept"
     );
-    assert_eq!(stored_objects(&t), 2, "the photo and its thumbnail");
+    assert_eq!(stored_objects(&t).await, 2, "the photo and its thumbnail");
 }
 
 /// A platform without face models, with the demo staff.
@@ -434,7 +431,7 @@ async fn registration_point_rejects_then_approves(backend: Backend) {
     assert_eq!(me["identity_state"], "verified");
 }
 
-async fn photos_reach_only_the_candidate_and_staff_of_their_scope(backend: Backend) {
+pub(crate) async fn photos_reach_only_the_candidate_and_staff_of_their_scope(backend: Backend) {
     let Some((t, demo)) = without_faces(backend).await else {
         return;
     };

@@ -236,7 +236,7 @@ async fn ticket_pdf(t: &TestApp, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn the_admission_ticket_is_an_a4_pdf_of_the_own_exams(backend: Backend) {
+pub(crate) async fn the_admission_ticket_is_an_a4_pdf_of_the_own_exams(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };

@@ -39,7 +39,8 @@ const ROLES: [&str; 6] = [
 /// POST /admin/login and /admin/logout are open to everyone and left out, as
 /// the sign-ins and sign-outs of the other tests cover them.
 /// `{ty}` is a 太原 application, `{file}` one of its images, `{victim}` a staff
-/// account made for the test, `{notice}` an announcement.
+/// account made for the test, `{notice}` an announcement, `{cand}` the 太原
+/// candidate's account.
 type PageRow = (
     &'static str,
     &'static str,
@@ -105,6 +106,11 @@ const PAGES: &[PageRow] = &[
     ("GET", "/admin/transfers/{ty}/files/{file}", &[], [A, A, N, N, L, L]),
     ("GET", "/admin/transfers/{ty}/form.pdf", &[], [A, A, N, N, L, L]),
     ("POST", "/admin/transfers/{ty}/decision", &[("decision", "")], [A, A, N, N, L, L]),
+    ("GET", "/admin/records", &[], [A, A, A, F, L, L]),
+    ("POST", "/admin/records", &[("q", "")], [A, A, A, F, L, L]),
+    ("GET", "/admin/records/{cand}", &[], [A, A, N, F, L, L]),
+    ("POST", "/admin/records/{cand}", &[("name", ""), ("id_number", ""), ("reason", "")], [A, A, N, F, L, L]),
+    ("GET", "/admin/records/nobody", &[], [N, N, N, F, L, L]),
     ("GET", "/admin/identity", &[], [A, F, F, A, L, L]),
     ("GET", "/admin/identity/in-person", &[], [A, F, F, A, L, L]),
     ("POST", "/admin/identity/in-person", &[("id_number", "")], [A, F, F, A, L, L]),
@@ -132,6 +138,10 @@ const API: &[ApiRow] = &[
     ("GET", "/api/v1/staff/transfer-outs/{ty}/files/{file}", None, [A, A, N, N, L, L]),
     ("GET", "/api/v1/staff/transfer-outs/{ty}/form.pdf", None, [A, A, N, N, L, L]),
     ("POST", "/api/v1/staff/transfer-outs/{ty}/decision", Some(r#"{"decision":"approve"}"#), [A, A, N, N, L, L]),
+    ("POST", "/api/v1/staff/candidates/search", Some(r#"{"q":""}"#), [A, A, A, F, L, L]),
+    ("GET", "/api/v1/staff/candidates/{cand}/record", None, [A, A, N, F, L, L]),
+    ("PUT", "/api/v1/staff/candidates/{cand}/record", Some(r#"{"name":"","id_number":"","reason":""}"#), [A, A, N, F, L, L]),
+    ("GET", "/api/v1/staff/candidates/nobody/record", None, [N, N, N, F, L, L]),
     ("GET", "/api/v1/staff/identity-reviews", None, [A, F, F, A, L, L]),
     ("GET", "/api/v1/staff/identity-reviews/nobody/photos/portrait", None, [N, F, F, N, L, L]),
     ("POST", "/api/v1/staff/identity-reviews/nobody/decision", Some(r#"{"decision":"approve"}"#), [N, F, F, N, L, L]),
@@ -287,11 +297,20 @@ async fn every_staff_route_with_every_role(backend: Backend) {
     .await;
     assert_eq!(made.status, 303, "{}", made.html);
     let notice = t.app.db.all_announcements().await.unwrap()[0].id.clone();
+    let cand = t
+        .app
+        .db
+        .candidate_by_id_number(&t.app.keys.blind_index("id_number", &candidate.id_number))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let ids: HashMap<&str, String> = [
         ("ty", ty),
         ("file", file),
         ("victim", victim),
         ("notice", notice),
+        ("cand", cand),
     ]
     .into();
 
@@ -353,6 +372,11 @@ async fn every_staff_route_with_every_role(backend: Backend) {
         for ((role, token), want) in ROLES.iter().zip(&tokens).zip(expected) {
             let mut req = match *method {
                 "GET" => t.api().get(t.url(&path)),
+                "PUT" => t
+                    .api()
+                    .put(t.url(&path))
+                    .header("content-type", "application/json")
+                    .body(body.unwrap_or("{}")),
                 _ => t
                     .api()
                     .post(t.url(&path))

@@ -10,7 +10,7 @@ use crate::fixtures;
 use crate::harness::{Backend, TestApp};
 use crate::transfer_api::{candidate, get_bytes, new_draft, put_jpeg};
 
-async fn only_unused_files_are_swept(backend: Backend) {
+pub(crate) async fn only_unused_files_are_swept(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };

@@ -105,7 +105,7 @@ pub(crate) async fn new_draft(t: &TestApp, token: &str) -> String {
 }
 
 /// One image of each material kind.
-async fn add_materials(t: &TestApp, token: &str, id: &str) {
+pub(crate) async fn add_materials(t: &TestApp, token: &str, id: &str) {
     for kind in MATERIALS {
         let path = format!("/api/v1/transfer-outs/{id}/materials/{kind}");
         let (status, body) = put_jpeg(t, token, &path, fixtures::standard()).await;
@@ -113,7 +113,7 @@ async fn add_materials(t: &TestApp, token: &str, id: &str) {
     }
 }
 
-async fn submit(t: &TestApp, token: &str, id: &str) -> (u16, Value) {
+pub(crate) async fn submit(t: &TestApp, token: &str, id: &str) -> (u16, Value) {
     t.post_json(
         &format!("/api/v1/transfer-outs/{id}/submit"),
         Some(token),
@@ -181,7 +181,7 @@ async fn show(t: &TestApp, token: &str, id: &str) -> Value {
     body
 }
 
-async fn notices(t: &TestApp, token: &str) -> Vec<String> {
+pub(crate) async fn notices(t: &TestApp, token: &str) -> Vec<String> {
     let (status, body) = t.get_json("/api/v1/me/notices", Some(token)).await;
     assert_eq!(status, 200, "{body}");
     body.as_array()
@@ -192,25 +192,17 @@ async fn notices(t: &TestApp, token: &str) -> Vec<String> {
 }
 
 /// The state as stored, whatever reading would make of it.
-async fn stored_state(t: &TestApp, id: &str) -> String {
+pub(crate) async fn stored_state(t: &TestApp, id: &str) -> String {
     t.app.db.transfer(id).await.unwrap().unwrap().state
 }
 
-/// Regular files under the data directory's file store.
-fn stored_objects(t: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return 0;
-        };
-        entries
-            .map(|e| e.unwrap().path())
-            .map(|p| if p.is_dir() { walk(&p) } else { 1 })
-            .sum()
-    }
-    walk(&t.dir.path().join("files"))
+/// The objects in the platform's file store (a directory or an S3 bucket).
+async fn stored_objects(t: &TestApp) -> usize {
+    use futures::StreamExt;
+    t.app.files.list(None).count().await
 }
 
-async fn happy_path_from_draft_to_approval(backend: Backend) {
+pub(crate) async fn happy_path_from_draft_to_approval(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };
@@ -1027,7 +1019,7 @@ async fn another_candidates_application_is_not_found(backend: Backend) {
     assert_eq!(queue["items"][0]["id"], id.as_str());
 }
 
-async fn refused_images_store_nothing(backend: Backend) {
+pub(crate) async fn refused_images_store_nothing(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };
@@ -1070,7 +1062,7 @@ async fn refused_images_store_nothing(backend: Backend) {
         assert_eq!(status, 422, "{what}: {body}");
         assert_eq!(body["fields"]["id_card"], message, "{what}");
         assert_eq!(t.app.db.count_files().await.unwrap(), 0, "{what}");
-        assert_eq!(stored_objects(&t), 0, "{what}");
+        assert_eq!(stored_objects(&t).await, 0, "{what}");
     }
     assert_eq!(show(&t, &token, &id).await["materials"], json!([]));
 }
@@ -1096,7 +1088,7 @@ async fn at_most_ten_images_per_kind(backend: Backend) {
         "2011年后历次合格课程最多上传10张"
     );
     assert_eq!(t.app.db.count_files().await.unwrap(), 10);
-    assert_eq!(stored_objects(&t), 20, "a photo and a thumbnail each");
+    assert_eq!(stored_objects(&t).await, 20, "a photo and a thumbnail each");
     assert_eq!(
         show(&t, &token, &id).await["materials"]
             .as_array()
@@ -1112,7 +1104,7 @@ async fn at_most_ten_images_per_kind(backend: Backend) {
     );
 }
 
-async fn materials_are_deleted_only_while_draft(backend: Backend) {
+pub(crate) async fn materials_are_deleted_only_while_draft(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };
@@ -1142,7 +1134,7 @@ async fn materials_are_deleted_only_while_draft(backend: Backend) {
             .all(|m| m["id"] != extra.as_str())
     );
     assert_eq!(t.app.db.count_files().await.unwrap(), 4);
-    assert_eq!(stored_objects(&t), 8);
+    assert_eq!(stored_objects(&t).await, 8);
 
     assert_eq!(submit(&t, &token, &id).await.0, 200);
     let kept = materials[0]["id"].as_str().unwrap();

@@ -309,7 +309,7 @@ async fn confirm_online(t: &TestApp, b: &Client, c: &DemoCandidate, id: &str) {
     );
 }
 
-async fn the_whole_flow_through_the_pages(backend: Backend) {
+pub(crate) async fn the_whole_flow_through_the_pages(backend: Backend) {
     let Some(t) = TestApp::spawn(backend).await else {
         return;
     };

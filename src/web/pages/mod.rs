@@ -20,6 +20,7 @@ pub mod in_person;
 pub mod materials;
 pub mod phone;
 pub mod query;
+pub mod records;
 pub mod recovery;
 pub mod register;
 pub mod review;
