@@ -4,9 +4,7 @@ mod account;
 pub mod eligibility;
 mod identity;
 mod password;
-mod resident_id;
 mod transfer;
-mod values;
 mod window;
 
 pub use account::{CandidateKind, Gender, IdentityState, Role, StaffScope};
@@ -15,10 +13,19 @@ pub use identity::{
     RejectReason, SAME_PERSON_MAX, Verdict, decide, people_in, photos_for,
 };
 pub use password::{NewPassword, PasswordError};
-pub use resident_id::{ResidentId, ResidentIdError, check_character, mask};
 pub use transfer::{
     ConfirmationKind, Decision, MAX_IMAGES_PER_KIND, MaterialKind, ReturnTo, TransferState,
     TransitionError,
 };
-pub use values::{Email, PersonName, Phone, Ticket, ValueError, mask_email, mask_phone};
+pub use zikao_input::{Email, PersonName, Phone, Ticket, ValueError, mask_email, mask_phone};
+pub use zikao_input::{ResidentId, ResidentIdError, check_character, mask};
+
+/// 性别 of the holder of a 身份证号.
+pub fn gender_of(id: &ResidentId) -> Gender {
+    if id.is_male() {
+        Gender::Male
+    } else {
+        Gender::Female
+    }
+}
 pub use window::{BusinessKind, Window, WindowError, WindowStatus};

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use super::sessions::{CANDIDATE, CandidateSession, Issued};
 use super::{Actor, App, AuditEvent, FieldErrors, ServiceError, ServiceResult};
 use crate::domain::{
-    CandidateKind, Email, Gender, IdentityState, NewPassword, PersonName, Phone, ResidentId, Ticket,
+    CandidateKind, Email, Gender, IdentityState, NewPassword, PersonName, Phone, ResidentId,
+    Ticket, gender_of,
 };
 use crate::storage::{CandidateRow, NewCandidateRow, micros, new_id};
 
@@ -203,7 +204,7 @@ impl App {
             id_number_idx: self.keys.blind_index("id_number", id.as_str()),
             ticket: None,
             name: name.as_str().into(),
-            gender: id.gender().as_str().into(),
+            gender: gender_of(&id).as_str().into(),
             birth_date: id.birth_date().to_string(),
             phone_enc: Some(self.keys.encrypt("phone", phone.as_str())),
             email_enc: email.map(|m| self.keys.encrypt("email", m.as_str())),
@@ -309,7 +310,7 @@ impl App {
             id_number_idx: record.id_number_idx.clone(),
             ticket: Some(record.ticket.clone()),
             name: record.name.clone(),
-            gender: id.gender().as_str().into(),
+            gender: gender_of(&id).as_str().into(),
             birth_date: id.birth_date().to_string(),
             phone_enc: None,
             email_enc: None,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::audit::{Actor, AuditEvent};
 use super::{App, FieldErrors, ServiceError, ServiceResult, StaffSession};
-use crate::domain::{Gender, PersonName, ResidentId, Role, StaffScope, Ticket};
+use crate::domain::{Gender, PersonName, ResidentId, Role, StaffScope, Ticket, gender_of};
 use crate::storage::{CandidateRow, IdentityCorrection, micros};
 
 /// The largest reason a correction may carry.
@@ -180,7 +180,7 @@ impl App {
                 "该身份证号已被其他考生账号使用，请核实",
             ));
         }
-        let gender = id.gender();
+        let gender = gender_of(&id);
         let correction = IdentityCorrection {
             candidate_id: &c.id,
             ticket: c.ticket.as_deref(),

@@ -10,7 +10,9 @@ use rand::distributions::Alphanumeric;
 use serde::Serialize;
 
 use super::{App, NewStaff, ServiceResult};
-use crate::domain::{BusinessKind, CandidateKind, IdentityState, ResidentId, check_character};
+use crate::domain::{
+    BusinessKind, CandidateKind, IdentityState, ResidentId, check_character, gender_of,
+};
 use crate::storage::{ExamCandidateRow, NewCandidateRow, NewResultRow, micros, new_id};
 
 /// The file's shape: a contract for load tests and scripts.
@@ -206,7 +208,7 @@ impl App {
                             id_number_enc: id_enc.clone(),
                             id_number_idx: id_idx.clone(),
                             name: name.into(),
-                            gender: parsed.gender().as_str().into(),
+                            gender: gender_of(&parsed).as_str().into(),
                             specialty_code: Some(SPECIALTIES[0].0.into()),
                             city: city.code.clone(),
                             county: county.into(),
@@ -263,7 +265,7 @@ impl App {
                     id_number_idx: id_idx,
                     ticket: ticket.map(Into::into),
                     name: name.into(),
-                    gender: parsed.gender().as_str().into(),
+                    gender: gender_of(&parsed).as_str().into(),
                     birth_date: parsed.birth_date().to_string(),
                     phone_enc: Some(self.keys.encrypt("phone", &format!("1380351{:04}", seq))),
                     email_enc: new.then(|| self.keys.encrypt("email", "demo@example.cn")),

@@ -46,3 +46,43 @@ pub async fn read_field(
     }
     Ok(buf.freeze())
 }
+
+/// A page's photo upload form (`csrf`, then `photo`) of a transfer-out image,
+/// read by [`zikao_input::form::read_photo_form`]: the photo's bytes, or the
+/// message to show beside the upload. A form without the session's CSRF token
+/// is refused before its photo is read.
+pub struct PhotoUpload(pub Result<Bytes, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for PhotoUpload {
+    type Rejection = crate::web::error::WebError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        use crate::web::context::CsrfToken;
+        use zikao_input::form::{self, FormProblem, PhotoForm};
+
+        let rules = crate::media::MATERIAL;
+        let expected = req
+            .extensions()
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let boundary = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(form::boundary);
+        let Some(boundary) = boundary else {
+            return Err(crate::web::error::WebError::Csrf);
+        };
+        let body = req.into_body().into_data_stream();
+        let csrf_ok = |t: &str| !expected.is_empty() && crate::crypto::same(&expected, t);
+        match form::read_photo_form(body, &boundary, csrf_ok, rules.max_bytes).await {
+            PhotoForm::Forged => Err(crate::web::error::WebError::Csrf),
+            PhotoForm::Photo(bytes) => Ok(Self(Ok(bytes))),
+            PhotoForm::Problem(p @ FormProblem::TooLarge) => {
+                Ok(Self(Err(p.message(rules.limit_text))))
+            }
+            PhotoForm::Problem(p) => Ok(Self(Err(p.message(rules.limit_text)))),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::ImportKind;
-use crate::domain::{PersonName, ResidentId, Ticket};
+use crate::domain::{PersonName, ResidentId, Ticket, gender_of};
 use crate::province::Province;
 
 /// A column: its key and the header names accepted for it (Chinese first).
@@ -338,7 +338,7 @@ pub fn enrolled(l: &Line, province: &Province, today: NaiveDate) -> Result<Enrol
     let id_number =
         ResidentId::parse(l.required("id_number")?, today).map_err(|e| e.to_string())?;
     let name = PersonName::parse(l.required("name")?).map_err(|e| e.to_string())?;
-    let gender = id_number.gender();
+    let gender = gender_of(&id_number);
     match l.get("gender") {
         "" => {}
         g if g == gender.label() || g == gender.as_str() => {}

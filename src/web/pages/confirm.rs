@@ -1,13 +1,12 @@
 //! 转考（转出）确认: the 登记表 on screen, the target specialty, the two photos of
 //! the signed form, and 确认并提交.
 
-use axum::Extension;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::home::Empty;
-use super::materials::{read_upload, upload_message};
+use super::materials::upload_message;
 use super::transfer::form_failure;
 use super::{Opt, options, render};
 use crate::domain::{ConfirmationKind, TransferState, mask, mask_phone};
@@ -15,8 +14,9 @@ use crate::service::{
     App, FieldErrors, ImageView, RegistrationForm, ServiceError, TargetSpecialty, TransferView,
 };
 use crate::web::auth::Candidate;
-use crate::web::context::{Chrome, CsrfForm, CsrfToken};
+use crate::web::context::{Chrome, CsrfForm};
 use crate::web::error::WebError;
+use crate::web::upload::PhotoUpload;
 
 /// One confirmation photo kind with its current photo.
 pub struct PhotoBox {
@@ -135,11 +135,9 @@ pub async fn photo(
     chrome: Chrome,
     c: Candidate,
     Path((id, kind)): Path<(String, String)>,
-    Extension(csrf): Extension<CsrfToken>,
-    form: Multipart,
+    PhotoUpload(upload): PhotoUpload,
 ) -> Result<Response, WebError> {
     let kind = ConfirmationKind::from_word(&kind).ok_or(ServiceError::NotFound)?;
-    let upload = read_upload(&csrf, form).await?;
 
     let added = match upload {
         Ok(raw) => app

@@ -1,70 +1,22 @@
 //! 材料管理（点击图片放大查看）: the four kinds of 审核材料 of a draft, their uploads
 //! by plain multipart forms, and 提交申请.
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::home::Empty;
 use super::render;
 use super::transfer::form_failure;
-use crate::crypto::same;
 use crate::domain::{MaterialKind, TransferState};
 use crate::service::{App, FieldErrors, ImageView, ServiceError, TransferView};
 use crate::web::auth::Candidate;
-use crate::web::context::{Chrome, CsrfForm, CsrfToken};
+use crate::web::context::{Chrome, CsrfForm};
 use crate::web::error::WebError;
+use crate::web::upload::PhotoUpload;
 
 /// The body limit of an upload form: a 6 MB photo plus the form's own bytes.
 pub const UPLOAD_LIMIT: usize = 6 * 1024 * 1024 + 64 * 1024;
-
-/// Reads an upload form (`csrf` first, then `photo`): the photo's bytes, or the
-/// message to show beside the upload when there is no usable file.
-pub(super) async fn read_upload(
-    expected: &CsrfToken,
-    mut form: Multipart,
-) -> Result<Result<Bytes, String>, WebError> {
-    let mut csrf_ok = false;
-    let mut photo = None;
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => return unreadable(csrf_ok, e.status()),
-        };
-        match field.name() {
-            Some("csrf") => {
-                let text = field.text().await.unwrap_or_default();
-                csrf_ok = same(&expected.0, &text);
-            }
-            Some("photo") => match field.bytes().await {
-                Ok(bytes) => photo = Some(bytes),
-                Err(e) => return unreadable(csrf_ok, e.status()),
-            },
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        return Err(WebError::Csrf);
-    }
-    Ok(match photo {
-        Some(bytes) if !bytes.is_empty() => Ok(bytes),
-        _ => Err("请先选择要上传的图片".into()),
-    })
-}
-
-fn unreadable(csrf_ok: bool, status: StatusCode) -> Result<Result<Bytes, String>, WebError> {
-    if !csrf_ok {
-        return Err(WebError::Csrf);
-    }
-    Ok(Err(if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "图片大小不得大于6M".into()
-    } else {
-        "上传内容无法读取，请重新选择图片".into()
-    }))
-}
 
 /// The first message of a failed upload, whatever field the service named.
 pub(super) fn upload_message(e: ServiceError) -> Result<(StatusCode, String), WebError> {
@@ -175,11 +127,9 @@ pub async fn upload(
     chrome: Chrome,
     c: Candidate,
     Path((id, kind)): Path<(String, String)>,
-    Extension(csrf): Extension<CsrfToken>,
-    form: Multipart,
+    PhotoUpload(upload): PhotoUpload,
 ) -> Result<Response, WebError> {
     let kind = MaterialKind::from_word(&kind).ok_or(ServiceError::NotFound)?;
-    let upload = read_upload(&csrf, form).await?;
 
     let added = match upload {
         Ok(raw) => app.add_material(&c.0, &id, kind, raw).await.map(|_| ()),

@@ -3,23 +3,24 @@
 //! phone that opens it gets a cookie limited to these pages and to that one
 //! application's two confirmation photos.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use axum_extra::extract::CookieJar;
 
 use super::home::Empty;
-use super::materials::{UPLOAD_LIMIT, read_upload, upload_message};
+use super::materials::{UPLOAD_LIMIT, upload_message};
 use super::render;
 use crate::api::{ImageQuery, jpeg};
 use crate::clock::china_minute;
 use crate::domain::{ConfirmationKind, TransferState};
 use crate::service::{App, FieldErrors, ImageView, PhoneSession, ServiceError};
 use crate::web::auth::Candidate;
-use crate::web::context::{Chrome, CsrfForm, CsrfToken, cookie};
+use crate::web::context::{Chrome, CsrfForm, cookie};
 use crate::web::error::WebError;
+use crate::web::upload::PhotoUpload;
 
 /// Cookie of a phone that opened a hand-off link.
 pub const PHONE_COOKIE: &str = "zk_phone";
@@ -176,14 +177,12 @@ pub async fn upload(
     chrome: Chrome,
     jar: CookieJar,
     Path(kind): Path<String>,
-    Extension(csrf): Extension<CsrfToken>,
-    form: Multipart,
+    PhotoUpload(upload): PhotoUpload,
 ) -> Result<Response, WebError> {
     let Some(p) = phone(&app, &jar).await? else {
         return closed(chrome, StatusCode::UNAUTHORIZED);
     };
     let kind = ConfirmationKind::from_word(&kind).ok_or(ServiceError::NotFound)?;
-    let upload = read_upload(&csrf, form).await?;
 
     let added = match upload {
         Ok(raw) => app

@@ -252,7 +252,7 @@ fn end_of_image(jpeg: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::MATERIAL;
+    use crate::MATERIAL;
 
     fn photo(w: u32, h: u32, sharp: bool) -> Vec<u8> {
         let img = ImageBuffer::from_fn(w, h, |x, y| {

@@ -4,8 +4,6 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::Gender;
-
 /// Weights of the ISO 7064 MOD 11-2 check of GB 11643.
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 /// Check character for each remainder 0‥10.
@@ -53,12 +51,8 @@ impl ResidentId {
         {
             return Err(ResidentIdError::Characters);
         }
-        if !PROVINCE_PREFIXES.contains(&&s[..2]) || &s[2..6] == "0000" && &s[..2] != "71" {
-            // A real region code names at least a city; "xx0000" alone only occurs
-            // on permits for Taiwan residents.
-            if !PROVINCE_PREFIXES.contains(&&s[..2]) {
-                return Err(ResidentIdError::Region);
-            }
+        if !PROVINCE_PREFIXES.contains(&&s[..2]) {
+            return Err(ResidentIdError::Region);
         }
         let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
             .map_err(|_| ResidentIdError::BirthDate)?;
@@ -79,13 +73,10 @@ impl ResidentId {
         &self.0
     }
 
-    /// Gender from the parity of the sequence number's last digit.
-    pub fn gender(&self) -> Gender {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
-            Gender::Male
-        } else {
-            Gender::Female
-        }
+    /// Whether the holder is male: the parity of the sequence number's last
+    /// digit (odd for men, even for women).
+    pub fn is_male(&self) -> bool {
+        (self.0.as_bytes()[16] - b'0') % 2 == 1
     }
 
     /// Date of birth encoded in positions 7‥14.
@@ -144,13 +135,13 @@ mod tests {
     #[test]
     fn accepts_valid_numbers_and_derives_gender_and_birth() {
         let id = ResidentId::parse("11010519491231002X", today()).unwrap();
-        assert_eq!(id.gender(), Gender::Female);
+        assert!(!id.is_male());
         assert_eq!(
             id.birth_date(),
             NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
         );
         let male = ResidentId::parse(&with_check("14010520000101001"), today()).unwrap();
-        assert_eq!(male.gender(), Gender::Male);
+        assert!(male.is_male());
     }
 
     #[test]
