@@ -28,6 +28,9 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Largest number of database connections of this node.
     pub database_max_connections: u32,
+    /// How long a request waits for a database connection before it is
+    /// answered 503 系统繁忙 (with Retry-After), in seconds.
+    pub database_wait_seconds: u64,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Login attempts one address may make per minute (a school or carrier may put
@@ -93,6 +96,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             trust_forwarded_for: false,
             database_max_connections: 16,
+            database_wait_seconds: 5,
             log_format: LogFormat::Text,
             login_attempts_per_address_per_minute: 600,
             pdf_fonts: vec![],

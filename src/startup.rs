@@ -33,9 +33,13 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
         Some(path) => Province::from_file(path).context("cannot load the province file")?,
         None => Province::shanxi(),
     };
-    let db = Db::connect(&config.database_url(), config.database_max_connections)
-        .await
-        .context("cannot open the database")?;
+    let db = Db::connect(
+        &config.database_url(),
+        config.database_max_connections,
+        std::time::Duration::from_secs(config.database_wait_seconds.max(1)),
+    )
+    .await
+    .context("cannot open the database")?;
     let files = match config.file_store {
         crate::config::FileBackend::Local => FileStore::local(&config.data_dir.join("files"))
             .context("cannot open the file directory")?,

@@ -84,7 +84,7 @@ impl IntoResponse for ApiError {
             ApiError::BadJson(message) => {
                 return body(StatusCode::BAD_REQUEST, "bad_request", message, None);
             }
-            ApiError::Service(e) => e,
+            ApiError::Service(e) => e.outage_aware(),
         };
         let status = match &e {
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

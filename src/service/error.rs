@@ -127,6 +127,18 @@ impl ServiceError {
         }
     }
 
+    /// The same error, with an internal one whose cause is a database outage
+    /// turned into [`ServiceError::Unavailable`].
+    pub fn outage_aware(self) -> Self {
+        match self {
+            Self::Internal(cause) if chain_is_outage(&cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                Self::Unavailable
+            }
+            e => e,
+        }
+    }
+
     /// The field messages, if any.
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
@@ -138,14 +150,48 @@ impl ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %e, "database unavailable");
-                Self::Unavailable
-            }
-            other => Self::Internal(other.into()),
+        if is_outage(&e) {
+            tracing::error!(error = %e, "database unavailable");
+            Self::Unavailable
+        } else {
+            Self::Internal(e.into())
         }
     }
+}
+
+/// Whether a database error means "the database cannot serve now" (the pool
+/// timed out or closed, the connection broke, the server is shutting down or
+/// full, SQLite is busy) rather than a fault of the request: such requests get
+/// 503 with Retry-After, and the same request succeeds once it is back.
+pub fn is_outage(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            // PostgreSQL: class 08 (connection exception), 57P01‥57P03 (admin
+            // shutdown, crash shutdown, cannot connect now), 53300 (too many
+            // connections). SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6) and
+            // their extended codes.
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                || matches!(code.parse::<u32>().map(|c| c & 0xFF), Ok(5 | 6))
+                    && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Whether an error's chain holds a database outage (for causes wrapped in
+/// `anyhow` on their way up).
+pub fn chain_is_outage(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_outage))
 }
 
 impl From<crate::crypto::CryptoError> for ServiceError {

@@ -55,7 +55,7 @@ pub use audit::{
 };
 pub use contacts::CityContact;
 pub use corrections::{RecordCorrection, RecordView};
-pub use error::{FieldErrors, ServiceError, ServiceResult};
+pub use error::{FieldErrors, ServiceError, ServiceResult, chain_is_outage, is_outage};
 pub use exports::{ExportFilter, ExportKind, ExportRows};
 pub use form_pdf::{FormVerification, form_hash};
 pub use handoff::{HandoffLink, PhoneSession};

@@ -66,8 +66,10 @@ pub struct Db {
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
 impl Db {
-    /// Connects, sets SQLite's pragmas, and applies the migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+    /// Connects, sets SQLite's pragmas, and applies the migrations; `wait` is
+    /// how long a query waits for a free or new connection before it fails
+    /// with a pool time-out (answered 503).
+    pub async fn connect(url: &str, max_connections: u32, wait: Duration) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -81,7 +83,7 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .min_connections(if backend == Backend::Sqlite { 1 } else { 0 })
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(wait)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {

@@ -127,6 +127,7 @@ impl IntoResponse for WebError {
                 "提交的内容格式不正确，请返回上一页重新填写。".into(),
             ),
             WebError::Service(e) => {
+                let e = e.outage_aware();
                 let (status, title) = match &e {
                     ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "信息有误"),
                     ServiceError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "请先登录"),
