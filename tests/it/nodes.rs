@@ -106,7 +106,7 @@ async fn sessions_uploads_and_jobs_cross_nodes() {
 }
 
 /// A free loopback port (the listener is closed before the node binds it).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -115,7 +115,7 @@ fn free_port() -> u16 {
 }
 
 /// The `zikao serve` process of a node with `config`'s database, files and key.
-fn spawn_node(config: &Config, data_dir: &std::path::Path, port: u16) -> Child {
+pub(crate) fn spawn_node(config: &Config, data_dir: &std::path::Path, port: u16) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zikao"));
     cmd.arg("serve")
         .env_clear()
@@ -151,7 +151,7 @@ fn spawn_node(config: &Config, data_dir: &std::path::Path, port: u16) -> Child {
 }
 
 /// Waits until the node at `base` answers `/readyz`.
-async fn wait_ready(base: &str) {
+pub(crate) async fn wait_ready(base: &str) {
     let client = reqwest::Client::new();
     for _ in 0..300 {
         if let Ok(res) = client.get(format!("{base}/readyz")).send().await
