@@ -31,8 +31,16 @@ pub struct Lists {
     pub cities: Vec<City>,
     /// Every province, by GB/T 2260 code.
     pub provinces: Vec<OtherProvince>,
-    #[serde(flatten)]
-    pub profile: ProfileLists,
+    /// 民族.
+    pub ethnicities: Vec<String>,
+    /// 户籍类别.
+    pub household: Vec<String>,
+    /// 文化程度.
+    pub education: Vec<String>,
+    /// 职业.
+    pub occupation: Vec<String>,
+    /// 政治面貌.
+    pub politics: Vec<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/lists", tag = "catalog", 
@@ -57,10 +65,15 @@ pub async fn lists(State(app): State<App>) -> Result<Json<Lists>, ApiError> {
                 .collect(),
         })
         .collect();
+    let lists: ProfileLists = app.province.lists.clone();
     Ok(Json(Lists {
         province: app.province.info.code.clone(),
         cities,
         provinces: app.province.provinces.clone(),
-        profile: app.province.lists.clone(),
+        ethnicities: lists.ethnicities,
+        household: lists.household,
+        education: lists.education,
+        occupation: lists.occupation,
+        politics: lists.politics,
     }))
 }

@@ -50,7 +50,12 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-fn body(status: StatusCode, error: &str, message: String, fields: Option<FieldErrors>) -> Response {
+pub(super) fn body(
+    status: StatusCode,
+    error: &str,
+    message: String,
+    fields: Option<FieldErrors>,
+) -> Response {
     (
         status,
         Json(ApiErrorBody {
@@ -124,4 +129,34 @@ pub async fn not_found() -> Response {
         "接口不存在".into(),
         None,
     )
+}
+
+/// Turns the framework's own plain-text refusals under /api (a query string,
+/// path or body that cannot be read, a method the path does not have) into the
+/// API's Chinese JSON error, so that every API response has one shape.
+pub async fn json_rejections(res: Response) -> Response {
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !status.is_client_error() || !plain {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "未找到相关内容"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "不支持该请求方法"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "提交的内容过大"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "请求的内容类型不正确"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_request", "请求内容不正确，请检查后重试"),
+        StatusCode::TOO_MANY_REQUESTS => ("too_many_requests", "操作过于频繁，请稍后再试"),
+        _ => ("bad_request", "请求格式不正确，请检查后重试"),
+    };
+    let mut out = body(status, code, message.into(), None);
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
 }

@@ -53,7 +53,7 @@ use crate::service::App;
         data_export::data_export,
         records::passed, records::latest, records::plan, records::admission_ticket_pdf,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
 )]
 struct ApiDoc;
 
@@ -66,6 +66,42 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may also answer with the error body: 400 for a body that is
+/// not JSON, 401 without a session, 429 when throttled, 503 when the database
+/// is unavailable. A `default` response says so, so that clients (and schema
+/// checkers) know the shape of any status an operation does not list.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = ResponseBuilder::new()
+            .description("错误：message 为中文说明，fields 为各字段的错误")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| error.clone().into());
+            }
+        }
     }
 }
 
@@ -205,4 +241,5 @@ pub fn router() -> Router<App> {
         .route("/v1/password-recovery/verification", post(recovery::verify))
         .route("/v1/password-recovery/password", post(recovery::finish))
         .fallback(error::not_found)
+        .layer(axum::middleware::map_response(error::json_rejections))
 }
