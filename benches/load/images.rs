@@ -39,7 +39,8 @@ fn noisy(width: u32, height: u32, amplitude: u32, seed: u64) -> Vec<u8> {
     let img = ImageBuffer::from_fn(width, height, |x, y| {
         let r = next();
         let base = |c: u32| (40 + (x * 150 / width) + (y * 50 / height) + c) as i64;
-        let grain = |shift: u32| ((r >> shift) % u64::from(2 * amplitude + 1)) as i64 - amplitude as i64;
+        let grain =
+            |shift: u32| ((r >> shift) % u64::from(2 * amplitude + 1)) as i64 - amplitude as i64;
         let ch = |c: u32, shift: u32| (base(c) + grain(shift)).clamp(0, 255) as u8;
         Rgb([ch(0, 0), ch(10, 16), ch(20, 32)])
     });

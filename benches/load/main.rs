@@ -60,7 +60,10 @@ impl Args {
     pub fn num(&self, key: &str, default: usize) -> usize {
         self.0
             .get(key)
-            .map(|v| v.parse().unwrap_or_else(|_| panic!("--{key}: not a number")))
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("--{key}: not a number"))
+            })
             .unwrap_or(default)
     }
 

@@ -117,7 +117,10 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
                 name,
                 gender: parsed.gender().as_str().into(),
                 birth_date: parsed.birth_date().to_string(),
-                phone_enc: Some(app.keys.encrypt("phone", &format!("1390351{:04}", i % 10_000))),
+                phone_enc: Some(
+                    app.keys
+                        .encrypt("phone", &format!("1390351{:04}", i % 10_000)),
+                ),
                 email_enc: None,
                 ethnicity: Some("汉族".into()),
                 household: Some("城镇".into()),
@@ -139,7 +142,10 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
     let file = Seeded {
         password: PASSWORD.into(),
         candidates: seeded,
-        demo_login: first.ticket.clone().unwrap_or_else(|| first.id_number.clone()),
+        demo_login: first
+            .ticket
+            .clone()
+            .unwrap_or_else(|| first.id_number.clone()),
         demo_password: first.password.clone().unwrap_or_default(),
     };
     std::fs::write(&out, serde_json::to_vec_pretty(&file)?)?;

@@ -81,7 +81,10 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
     .await;
     let wall = started.elapsed();
     let (rss_after, hwm_after) = (vm(&pid, "VmRSS:"), vm(&pid, "VmHWM:"));
-    let mut times: Vec<Duration> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    let mut times: Vec<Duration> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
     let errors = results.iter().filter(|r| r.is_err()).count();
     if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
         println!("first upload error: {}: {}", e.step, e.detail);
@@ -135,7 +138,11 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
         }
     }
     std::fs::remove_dir_all(&scratch)?;
-    let (one, write, write_sync) = (median(&mut one), median(&mut write), median(&mut write_sync));
+    let (one, write, write_sync) = (
+        median(&mut one),
+        median(&mut write),
+        median(&mut write_sync),
+    );
     println!(
         "figure: upload_one median_ms={} write_file_ms={} write_fsync_ms={} ratio_to_write={:.1} ratio_to_write_fsync={:.1}",
         ms(one),

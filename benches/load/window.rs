@@ -49,7 +49,10 @@ pub async fn call(
     if status != expected {
         return Err(StepError {
             step,
-            detail: format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])),
+            detail: format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            ),
         });
     }
     Ok(serde_json::from_slice(&body).unwrap_or(Value::Null))
@@ -156,9 +159,17 @@ async fn flow(
     for (k, kind) in MATERIALS.iter().enumerate() {
         let photo = photos[(i + k) % photos.len()].clone();
         let url = format!("{app}/materials/{kind}");
-        timed(samples, "material", put_jpeg("material", client, url, &token, photo)).await?;
+        timed(
+            samples,
+            "material",
+            put_jpeg("material", client, url, &token, photo),
+        )
+        .await?;
     }
-    let submit = client.post(format!("{app}/submit")).bearer_auth(&token).json(&json!({}));
+    let submit = client
+        .post(format!("{app}/submit"))
+        .bearer_auth(&token)
+        .json(&json!({}));
     let body = timed(samples, "submit", call("submit", submit, 200)).await?;
     if body["state"] != "awaiting_confirmation" {
         return Err(StepError {
@@ -170,7 +181,12 @@ async fn flow(
         .put(format!("{app}/target-specialty"))
         .bearer_auth(&token)
         .json(&json!({"name": "会计学", "code": "120203K", "level": "本科"}));
-    timed(samples, "target_specialty", call("target_specialty", specialty, 200)).await?;
+    timed(
+        samples,
+        "target_specialty",
+        call("target_specialty", specialty, 200),
+    )
+    .await?;
     timed(samples, "form_pdf", async {
         let res = client
             .get(format!("{app}/form.pdf"))
@@ -205,7 +221,10 @@ async fn flow(
         )
         .await?;
     }
-    let confirm = client.post(format!("{app}/confirm")).bearer_auth(&token).json(&json!({}));
+    let confirm = client
+        .post(format!("{app}/confirm"))
+        .bearer_auth(&token)
+        .json(&json!({}));
     let body = timed(samples, "confirm", call("confirm", confirm, 200)).await?;
     if body["state"] != "pending_review" {
         return Err(StepError {
@@ -321,7 +340,11 @@ async fn check_database(url: &str, files_dir: &str, ids: &[String]) -> anyhow::R
             .push((r.try_get("kind")?, r.try_get("object_key")?));
     }
     pool.close().await;
-    let wanted: HashSet<&str> = MATERIALS.iter().chain(&CONFIRMATION_PHOTOS).copied().collect();
+    let wanted: HashSet<&str> = MATERIALS
+        .iter()
+        .chain(&CONFIRMATION_PHOTOS)
+        .copied()
+        .collect();
     let mut good = 0;
     let mut first_bad = None;
     for id in ids {
@@ -345,7 +368,9 @@ async fn check_database(url: &str, files_dir: &str, ids: &[String]) -> anyhow::R
         "database: {} applications stored, {good} of {} pending review with their 6 images on disk{}",
         states.len(),
         ids.len(),
-        first_bad.map(|b| format!("; first incomplete: {b}")).unwrap_or_default()
+        first_bad
+            .map(|b| format!("; first incomplete: {b}"))
+            .unwrap_or_default()
     );
     Ok(good)
 }
