@@ -85,7 +85,7 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
                     id_number_enc: id_enc.clone(),
                     id_number_idx: id_idx.clone(),
                     name: name.clone(),
-                    gender: parsed.gender().as_str().into(),
+                    gender: zikao::domain::gender_of(&parsed).as_str().into(),
                     specialty_code: Some("120203K".into()),
                     city: "1401".into(),
                     county: "140105".into(),
@@ -115,7 +115,7 @@ pub async fn run(args: &crate::Args) -> anyhow::Result<()> {
                 id_number_idx: id_idx,
                 ticket: Some(ticket.clone()),
                 name,
-                gender: parsed.gender().as_str().into(),
+                gender: zikao::domain::gender_of(&parsed).as_str().into(),
                 birth_date: parsed.birth_date().to_string(),
                 phone_enc: Some(
                     app.keys
