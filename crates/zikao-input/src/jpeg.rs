@@ -88,7 +88,12 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
         return Err(ImageError::NotJpeg);
     }
 
-    let mut decoder = Decoder::new(Cursor::new(raw));
+    // The file is rewritten first and the rewritten bytes are decoded: what
+    // passes is exactly what is stored (a file whose segments two parsers
+    // would read differently cannot slip through as one thing and be stored
+    // as another).
+    let (stored, orientation) = strip_metadata(raw)?;
+    let mut decoder = Decoder::new(Cursor::new(&stored));
     decoder.read_info().map_err(|_| ImageError::Corrupt)?;
     let info = decoder.info().ok_or(ImageError::Corrupt)?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
@@ -114,7 +119,6 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
     let rgb = to_rgb(&pixels, u32::from(sw), u32::from(sh), info.pixel_format)
         .ok_or(ImageError::Corrupt)?;
 
-    let (stored, orientation) = strip_metadata(raw)?;
     let detail = upright(fit(&rgb, DETAIL_SIZE), orientation);
     let work = fit(&detail, WORK_SIZE);
     let sharpness = laplacian_variance(&imageops::grayscale(&work));
@@ -318,6 +322,25 @@ mod tests {
             check_jpeg(&forged, &MATERIAL),
             Err(ImageError::TooManyPixels { .. })
         ));
+    }
+
+    /// Found by the `photo` fuzz target: a DHT segment whose length field and
+    /// table counts disagree. It used to be decoded as given and stored as
+    /// rewritten, and the stored file no longer decoded. Now the rewritten
+    /// bytes are what is decoded: refused, or stored as it was checked.
+    #[test]
+    fn what_is_stored_is_what_was_checked() {
+        let raw = include_bytes!("../testdata/segments-read-two-ways.jpg");
+        let rules = ImageRules {
+            max_bytes: 1 << 20,
+            min_short: 8,
+            min_long: 8,
+            limit_text: "1M",
+        };
+        if let Ok(ok) = check_jpeg(raw, &rules) {
+            let again = check_jpeg(&ok.stored, &rules).expect("the stored file passes again");
+            assert_eq!(again.stored, ok.stored);
+        }
     }
 
     #[test]
