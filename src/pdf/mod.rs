@@ -42,6 +42,8 @@ pub struct FormRenderer {
     photo: FileId,
     template: Source,
     ticket_template: Source,
+    /// Whether the PDFs carry a structure tree (tagged PDF).
+    tagged: bool,
 }
 
 /// Why a form could not be rendered.
@@ -87,7 +89,16 @@ impl FormRenderer {
             data: file_id("data.json"),
             qr: file_id("qr.svg"),
             photo: file_id("photo.jpg"),
+            tagged: true,
         })
+    }
+
+    /// Writes tagged PDFs (a structure tree for assistive technology, typst's
+    /// default) or not. On: untagged forms render only 3–4 % faster and 30 %
+    /// smaller (BENCHMARKS.md), not worth a form that screen readers cannot
+    /// follow.
+    pub fn set_tagged(&mut self, tagged: bool) {
+        self.tagged = tagged;
     }
 
     /// Renders the form from its JSON data and the QR code's SVG.
@@ -129,8 +140,11 @@ impl FormRenderer {
         // Keep the compiler's memo cache from growing with every distinct form.
         comemo::evict(2);
         let document = document?;
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-            .map_err(|e| PdfError::Template(format!("{e:?}")))
+        let options = typst_pdf::PdfOptions {
+            tagged: self.tagged,
+            ..Default::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Template(format!("{e:?}")))
     }
 }
 
