@@ -27,6 +27,11 @@ pub struct ImageRules {
 
 /// Largest image accepted at all, in pixels (a 50-megapixel camera).
 const MAX_PIXELS: u64 = 50_000_000;
+/// Fewest pixels one byte of a JPEG can stand for. Real photos hold about one
+/// byte per 10 pixels, a plain wall one per 100 or so; a file that claims far
+/// more pixels than its bytes can carry is a decompression bomb that would
+/// cost seconds of CPU for nothing (found by fuzzing).
+const MAX_PIXELS_PER_BYTE: u64 = 1_000;
 /// Long side of the working image on which sharpness is measured.
 const WORK_SIZE: u32 = 512;
 /// Long side of the image searched for faces (a face in a half-length photo
@@ -97,8 +102,12 @@ pub fn check_jpeg(raw: &[u8], rules: &ImageRules) -> Result<CheckedImage, ImageE
     decoder.read_info().map_err(|_| ImageError::Corrupt)?;
     let info = decoder.info().ok_or(ImageError::Corrupt)?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
         return Err(ImageError::TooManyPixels { width, height });
+    }
+    if pixels > stored.len() as u64 * MAX_PIXELS_PER_BYTE {
+        return Err(ImageError::Corrupt);
     }
     let (short, long) = (width.min(height), width.max(height));
     if short < rules.min_short || long < rules.min_long {
@@ -341,6 +350,24 @@ mod tests {
             let again = check_jpeg(&ok.stored, &rules).expect("the stored file passes again");
             assert_eq!(again.stored, ok.stored);
         }
+    }
+
+    /// Found by the `photo` fuzz target: 1,600 bytes claiming 1808×22828
+    /// pixels took seconds to decode. Refused at the header.
+    #[test]
+    fn a_tiny_file_with_a_huge_header_is_refused_at_once() {
+        let raw = include_bytes!("../testdata/tiny-file-huge-header.jpg");
+        let rules = ImageRules {
+            max_bytes: 1 << 20,
+            min_short: 8,
+            min_long: 8,
+            limit_text: "1M",
+        };
+        assert_eq!(check_jpeg(raw, &rules).unwrap_err(), ImageError::Corrupt);
+        // A plain grey photo, the best-compressed kind, still passes.
+        let flat = ImageBuffer::from_pixel(4000, 3000, Rgb([128u8, 128, 128]));
+        let flat = encode(&flat);
+        assert!(check_jpeg(&flat, &MATERIAL).is_ok(), "{} bytes", flat.len());
     }
 
     #[test]
