@@ -58,7 +58,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for PhotoUpload {
 
     async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
         use crate::web::context::CsrfToken;
-        use zikao_input::form::{self, FormProblem, PhotoForm};
+        use zikao_input::form::{self, PhotoForm};
 
         let rules = crate::media::MATERIAL;
         let expected = req
@@ -79,9 +79,6 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for PhotoUpload {
         match form::read_photo_form(body, &boundary, csrf_ok, rules.max_bytes).await {
             PhotoForm::Forged => Err(crate::web::error::WebError::Csrf),
             PhotoForm::Photo(bytes) => Ok(Self(Ok(bytes))),
-            PhotoForm::Problem(p @ FormProblem::TooLarge) => {
-                Ok(Self(Err(p.message(rules.limit_text))))
-            }
             PhotoForm::Problem(p) => Ok(Self(Err(p.message(rules.limit_text)))),
         }
     }

@@ -9,13 +9,8 @@ use crate::both_backends;
 use crate::fixtures;
 use crate::harness::{Backend, TestApp};
 use crate::pages::{get, sign_in};
-use crate::transfer_api::{candidate, get_bytes, new_draft, put_jpeg};
+use crate::transfer_api::{candidate, get_bytes, new_draft, put_jpeg, stored_objects};
 use crate::transfer_pages::{candidate_browser, kind_error};
-
-async fn stored_objects(t: &TestApp) -> usize {
-    use futures::StreamExt;
-    t.app.files.list(None).count().await
-}
 
 /// A progressive JPEG (several scans) of `w`×`h`.
 fn progressive(w: u16, h: u16) -> Vec<u8> {
@@ -281,7 +276,6 @@ async fn page_uploads_ignore_names_and_types(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(t.app.db.count_files().await.unwrap(), names.len() as i64);
-    let _ = token;
 }
 
 /// 10,000-character fields and invalid UTF-8: a Chinese message, never a 500,

@@ -197,7 +197,7 @@ pub(crate) async fn stored_state(t: &TestApp, id: &str) -> String {
 }
 
 /// The objects in the platform's file store (a directory or an S3 bucket).
-async fn stored_objects(t: &TestApp) -> usize {
+pub(crate) async fn stored_objects(t: &TestApp) -> usize {
     use futures::StreamExt;
     t.app.files.list(None).count().await
 }
