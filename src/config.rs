@@ -64,6 +64,12 @@ pub struct Config {
     /// unset, `/metrics` answers only requests from this machine that came
     /// through no proxy.
     pub metrics_token: Option<Secret>,
+    /// How much lower than the request handlers the threads of work a person
+    /// waits for run (password hashes, PDFs), as a nice increment (0–19).
+    pub nice_interactive: i32,
+    /// The same for photo and face checks (bulk work that fills the cores
+    /// while nothing else needs them).
+    pub nice_bulk: i32,
 }
 
 /// The file store's kind.
@@ -109,6 +115,8 @@ impl Default for Config {
             s3_secret_access_key: None,
             s3_prefix: String::new(),
             metrics_token: None,
+            nice_interactive: 5,
+            nice_bulk: 10,
         }
     }
 }

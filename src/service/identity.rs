@@ -359,16 +359,17 @@ impl App {
             .await
             .map_err(|e| ServiceError::Internal(e.into()))?;
         let app = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let checked = check_jpeg(&bytes, &IDENTITY_PHOTO)
-                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored photo: {e}")))?;
-            let engine = app.faces.as_ref().ok_or(ServiceError::Unavailable)?;
-            engine
-                .faces(&checked.detail)
-                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("faces: {e}")))
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.into()))?
+        self.bulk
+            .run(move || {
+                let checked = check_jpeg(&bytes, &IDENTITY_PHOTO)
+                    .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored photo: {e}")))?;
+                let engine = app.faces.as_ref().ok_or(ServiceError::Unavailable)?;
+                engine
+                    .faces(&checked.detail)
+                    .map_err(|e| ServiceError::Internal(anyhow::anyhow!("faces: {e}")))
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?
     }
 
     /// The start of today in China Standard Time, as stored microseconds.

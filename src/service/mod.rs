@@ -115,6 +115,11 @@ pub struct Inner {
     pub pdf: Option<Arc<crate::pdf::FormRenderer>>,
     /// The face models; without them every identity case goes to a person.
     pub faces: Option<FaceEngine>,
+    /// Threads for work a person waits for (password hashes, PDFs), a little
+    /// below the request handlers' priority.
+    pub interactive: crate::cpu::Lane,
+    /// Threads for photo and face checks, below the interactive ones.
+    pub bulk: crate::cpu::Lane,
     /// Bounds photo decoding to the cores, so uploads never starve page loads.
     image_permits: tokio::sync::Semaphore,
     /// Bounds the upload requests being read at once, so photo bodies held in
@@ -153,13 +158,17 @@ impl App {
         let cores = std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(2);
+        let interactive = crate::cpu::Lane::new("interactive", cores, config.nice_interactive);
+        let bulk = crate::cpu::Lane::new("bulk", cores, config.nice_bulk);
         Self(Arc::new(Inner {
             db,
             keys,
             province,
             clock,
             config,
-            passwords: Passwords::new(cores),
+            passwords: Passwords::on_lane(interactive.clone(), cores),
+            interactive,
+            bulk,
             files,
             pdf,
             faces,

@@ -1,5 +1,6 @@
-//! Password hashing with Argon2id on the blocking pool, bounded by the core count
-//! so a burst of logins never stalls other requests.
+//! Password hashing with Argon2id on the interactive CPU lane (threads below
+//! the request handlers' priority), bounded by the core count so a burst of
+//! logins never stalls other requests.
 
 use std::sync::Arc;
 
@@ -7,6 +8,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier,
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
+
+use crate::cpu::Lane;
 
 /// Argon2id with m = 19 MiB, t = 2, p = 1.
 fn argon2() -> Argon2<'static> {
@@ -17,6 +20,7 @@ fn argon2() -> Argon2<'static> {
 /// Hashes and verifies passwords.
 #[derive(Clone)]
 pub struct Passwords {
+    lane: Lane,
     permits: Arc<Semaphore>,
     /// A hash of a random password, verified against when the account is unknown
     /// so an unknown login costs the same time as a known one.
@@ -24,10 +28,17 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// A hasher allowing `parallelism` hashes at once.
+    /// A hasher allowing `parallelism` hashes at once, on threads of its own
+    /// at the process's priority.
     pub fn new(parallelism: usize) -> Self {
+        Self::on_lane(Lane::new("argon2", parallelism, 0), parallelism)
+    }
+
+    /// A hasher allowing `parallelism` hashes at once on `lane`.
+    pub fn on_lane(lane: Lane, parallelism: usize) -> Self {
         let dummy = hash_now(&crate::crypto::random_token());
         Self {
+            lane,
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
             dummy: Arc::new(dummy),
         }
@@ -37,7 +48,7 @@ impl Passwords {
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
         let password = password.to_owned();
         let _permit = self.permits.acquire().await?;
-        Ok(tokio::task::spawn_blocking(move || hash_now(&password)).await?)
+        Ok(self.lane.run(move || hash_now(&password)).await?)
     }
 
     /// Whether `password` matches `hash`; with `None`, spends the same time and
@@ -49,13 +60,15 @@ impl Passwords {
             .unwrap_or_else(|| self.dummy.as_str().to_owned());
         let password = password.to_owned();
         let _permit = self.permits.acquire().await?;
-        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-            Ok(parsed) => argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        })
-        .await?;
+        let ok = self
+            .lane
+            .run(move || match PasswordHash::new(&hash) {
+                Ok(parsed) => argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok(),
+                Err(_) => false,
+            })
+            .await?;
         Ok(known && ok)
     }
 }

@@ -31,7 +31,8 @@ impl App {
                 .acquire()
                 .await
                 .map_err(|e| ServiceError::Internal(e.into()))?;
-            tokio::task::spawn_blocking(move || check_jpeg(&raw, rules))
+            self.bulk
+                .run(move || check_jpeg(&raw, rules))
                 .await
                 .map_err(|e| ServiceError::Internal(e.into()))?
         }

@@ -318,17 +318,15 @@ impl App {
         data["organisation"] = self.province.info.organisation.clone().into();
         data["generated_at"] = china_minute(self.clock.now()).into();
         data["has_photo"] = photo.is_some().into();
-        let _permit = self
-            .image_permits
-            .acquire()
-            .await
-            .map_err(|e| ServiceError::Internal(e.into()))?;
+        // The interactive lane's threads bound the renders at once; they do
+        // not queue behind the photo checks' permits.
         let started = std::time::Instant::now();
-        let pdf =
-            tokio::task::spawn_blocking(move || renderer.render_admission_ticket(&data, photo))
-                .await
-                .map_err(|e| ServiceError::Internal(e.into()))?
-                .map_err(|e| ServiceError::Internal(e.into()))?;
+        let pdf = self
+            .interactive
+            .run(move || renderer.render_admission_ticket(&data, photo))
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?
+            .map_err(|e| ServiceError::Internal(e.into()))?;
         self.metrics.render("admission_ticket", started.elapsed());
         Ok(pdf)
     }
