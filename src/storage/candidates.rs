@@ -1,8 +1,9 @@
 //! Candidate accounts.
 
+use rusqlite::OptionalExtension;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
+use super::fast::Fields;
 use super::{Db, DbResult};
 
 /// A candidate account as stored; personal fields still sealed.
@@ -57,26 +58,26 @@ const COLUMNS: &str = "id, kind, id_number_enc, ticket, name, gender, birth_date
      email_enc, ethnicity, household, education, occupation, politics, city, county, \
      password_hash, identity_state";
 
-fn from_row(r: &AnyRow) -> DbResult<CandidateRow> {
+fn from_row<R: Fields>(r: &R) -> Result<CandidateRow, R::Error> {
     Ok(CandidateRow {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        id_number_enc: r.try_get("id_number_enc")?,
-        ticket: r.try_get("ticket")?,
-        name: r.try_get("name")?,
-        gender: r.try_get("gender")?,
-        birth_date: r.try_get("birth_date")?,
-        phone_enc: r.try_get("phone_enc")?,
-        email_enc: r.try_get("email_enc")?,
-        ethnicity: r.try_get("ethnicity")?,
-        household: r.try_get("household")?,
-        education: r.try_get("education")?,
-        occupation: r.try_get("occupation")?,
-        politics: r.try_get("politics")?,
-        city: r.try_get("city")?,
-        county: r.try_get("county")?,
-        password_hash: r.try_get("password_hash")?,
-        identity_state: r.try_get("identity_state")?,
+        id: r.field("id")?,
+        kind: r.field("kind")?,
+        id_number_enc: r.field("id_number_enc")?,
+        ticket: r.field("ticket")?,
+        name: r.field("name")?,
+        gender: r.field("gender")?,
+        birth_date: r.field("birth_date")?,
+        phone_enc: r.field("phone_enc")?,
+        email_enc: r.field("email_enc")?,
+        ethnicity: r.field("ethnicity")?,
+        household: r.field("household")?,
+        education: r.field("education")?,
+        occupation: r.field("occupation")?,
+        politics: r.field("politics")?,
+        city: r.field("city")?,
+        county: r.field("county")?,
+        password_hash: r.field("password_hash")?,
+        identity_state: r.field("identity_state")?,
     })
 }
 
@@ -199,6 +200,13 @@ impl Db {
 
     /// The account of an id.
     pub async fn candidate(&self, id: &str) -> DbResult<Option<CandidateRow>> {
+        if let Some(fast) = &self.fast {
+            return fast.read(|c| {
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM candidates WHERE id = ?1"))?
+                    .query_row([id], |r| from_row(r))
+                    .optional()
+            });
+        }
         let sql = format!("SELECT {COLUMNS} FROM candidates WHERE id = $1");
         let row = sqlx::query(&sql)
             .bind(id)

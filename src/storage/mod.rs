@@ -7,6 +7,7 @@ mod audit;
 mod candidates;
 mod contacts;
 mod exports;
+mod fast;
 mod files;
 mod handoff;
 mod identity;
@@ -21,6 +22,7 @@ mod transfer;
 mod windows;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -60,6 +62,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite: the reads of every signed-in page, on the calling thread.
+    fast: Option<Arc<fast::FastReads>>,
 }
 
 /// A storage failure; its text is for the log only.
@@ -110,10 +114,17 @@ impl Db {
                 (p.clone(), p)
             }
         };
+        let fast = match backend {
+            Backend::Sqlite => {
+                fast::FastReads::for_url(url, max_connections as usize).map(Arc::new)
+            }
+            Backend::Postgres => None,
+        };
         Ok(Self {
             read,
             write,
             backend,
+            fast,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Server-side sessions, shared by every node through the database.
 
+use rusqlite::OptionalExtension;
 use sqlx::Row;
 
 use super::{Db, DbResult};
@@ -50,6 +51,24 @@ impl Db {
 
     /// The session of a token hash.
     pub async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRow>> {
+        if let Some(fast) = &self.fast {
+            return fast.read(|c| {
+                c.prepare_cached(
+                    "SELECT token_hash, subject_kind, subject_id, last_seen_at, expires_at \
+                     FROM sessions WHERE token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    Ok(SessionRow {
+                        token_hash: r.get("token_hash")?,
+                        subject_kind: r.get("subject_kind")?,
+                        subject_id: r.get("subject_id")?,
+                        last_seen_at: r.get("last_seen_at")?,
+                        expires_at: r.get("expires_at")?,
+                    })
+                })
+                .optional()
+            });
+        }
         let row = sqlx::query(
             "SELECT token_hash, subject_kind, subject_id, last_seen_at, expires_at \
              FROM sessions WHERE token_hash = $1",

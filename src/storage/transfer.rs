@@ -400,6 +400,18 @@ impl Db {
 
     /// A candidate's newest notices.
     pub async fn notices(&self, candidate_id: &str, limit: i64) -> DbResult<Vec<(String, i64)>> {
+        if let Some(fast) = &self.fast {
+            return fast.read(|c| {
+                c.prepare_cached(
+                    "SELECT text, created_at FROM notices WHERE candidate_id = ?1 \
+                     ORDER BY created_at DESC, id DESC LIMIT ?2",
+                )?
+                .query_map(rusqlite::params![candidate_id, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            });
+        }
         let rows = sqlx::query(
             "SELECT text, created_at FROM notices WHERE candidate_id = $1 \
              ORDER BY created_at DESC, id DESC LIMIT $2",

@@ -7,6 +7,13 @@ use super::{Db, DbResult};
 impl Db {
     /// Every window that has been set: `(kind, starts_at, ends_at)`.
     pub async fn windows(&self) -> DbResult<Vec<(String, i64, i64)>> {
+        if let Some(fast) = &self.fast {
+            return fast.read(|c| {
+                c.prepare_cached("SELECT kind, starts_at, ends_at FROM business_windows")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            });
+        }
         let rows = sqlx::query("SELECT kind, starts_at, ends_at FROM business_windows")
             .fetch_all(&self.read)
             .await?;
