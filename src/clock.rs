@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Utc};
 
 /// China Standard Time, in which every date is shown and every window is read.
 pub fn china() -> FixedOffset {
@@ -71,17 +71,28 @@ pub fn chinese_date_with_weekday(date: NaiveDate) -> String {
 
 /// An instant as `2026-03-01 08:00` in China Standard Time.
 pub fn china_minute(at: DateTime<Utc>) -> String {
-    at.with_timezone(&china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    minute_text(at, ' ')
 }
 
 /// An instant as a form's `datetime-local` value, `2026-03-01T08:00`, in China
 /// Standard Time.
 pub fn china_input(at: DateTime<Utc>) -> String {
-    at.with_timezone(&china())
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
+    minute_text(at, 'T')
+}
+
+/// `2026-03-01?08:00` in China Standard Time, written field by field (a
+/// strftime pattern is parsed again at every call, and every page shows a
+/// dozen of these).
+fn minute_text(at: DateTime<Utc>, separator: char) -> String {
+    let t = at.with_timezone(&china());
+    format!(
+        "{:04}-{:02}-{:02}{separator}{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// Reads `2026-03-01T08:00` or `2026-03-01 08:00` as China Standard Time.
