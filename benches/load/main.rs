@@ -15,13 +15,18 @@
 //! - `uploads ...`: 64 concurrent 6 MB uploads, the server's peak memory, and
 //!   one upload against writing the same bytes to disk;
 //! - `window ...`: N virtual candidates through the whole transfer-out flow
-//!   of the JSON API, then a check of the database.
+//!   of the JSON API, then a check of the database;
+//! - `scale-seed --candidates N --applications M --out FILE`: the demo data
+//!   and a province's worth of candidates and applications written in bulk;
+//! - `scale-probe --base URL --logins FILE --label L`: login and the review
+//!   queue at fixed rates against it.
 //!
 //! Run by `cargo bench` without a command it only says so and exits, so that
 //! `cargo bench` runs the other benchmarks.
 
 mod images;
 mod probe;
+mod scale;
 mod seed;
 mod stats;
 mod uploads;
@@ -105,6 +110,8 @@ fn main() {
             "probe" => probe::run(&rest).await,
             "uploads" => uploads::run(&rest).await,
             "window" => window::run(&rest).await,
+            "scale-seed" => scale::seed(&rest).await,
+            "scale-probe" => scale::probe(&rest).await,
             other => Err(anyhow::anyhow!("unknown command {other}")),
         }
     });

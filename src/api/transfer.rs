@@ -13,8 +13,8 @@ use super::auth::{ApiCandidate, ApiStaff};
 use super::error::{ApiError, ApiErrorBody};
 use crate::domain::{ConfirmationKind, MaterialKind, TransferState};
 use crate::service::{
-    App, DecisionInput, EligibilityView, ImageView, ServiceError, TargetSpecialty, TransferForm,
-    TransferView,
+    App, DecisionInput, EligibilityView, ImageView, MAX_QUEUE_PAGE, QUEUE_PAGE, ServiceError,
+    TargetSpecialty, TransferForm, TransferView,
 };
 use crate::web::context::ClientIp;
 
@@ -226,12 +226,19 @@ pub async fn image(
 pub struct QueueQuery {
     #[serde(default)]
     pub state: Option<String>,
+    /// The page, from 1 (50 applications a page, oldest confirmation first).
+    #[serde(default)]
+    pub page: Option<u32>,
 }
 
 /// A reviewer's queue.
 #[derive(Serialize, ToSchema)]
 pub struct Queue {
     pub state: TransferState,
+    /// The page shown, from 1.
+    pub page: u32,
+    /// Applications a page; the state's count says how many pages there are.
+    pub page_size: i64,
     pub items: Vec<TransferView>,
     /// Applications of the reviewer's scope per state.
     pub counts: std::collections::BTreeMap<String, i64>,
@@ -252,7 +259,8 @@ pub async fn queue(
         }
     };
 
-    let (items, counts) = app.transfer_queue(&staff, state).await?;
+    let page = q.page.unwrap_or(1).clamp(1, MAX_QUEUE_PAGE);
+    let (items, counts) = app.transfer_queue_page(&staff, state, page).await?;
 
     let counts = counts
         .into_iter()
@@ -260,6 +268,8 @@ pub async fn queue(
         .collect();
     Ok(Json(Queue {
         state,
+        page,
+        page_size: QUEUE_PAGE,
         items,
         counts,
     }))

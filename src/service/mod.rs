@@ -79,8 +79,8 @@ pub use staff_admin::ScopeChange;
 pub use stats::{Bar, Chart, TransferStats};
 pub use sweep::{SWEEP_GRACE, SweepReport};
 pub use transfer::{
-    CourseLine, DecisionInput, EligibilityView, ImageView, RegistrationForm, ReviewView,
-    TargetSpecialty, TransferForm, TransferView,
+    CourseLine, DecisionInput, EligibilityView, ImageView, MAX_QUEUE_PAGE, QUEUE_PAGE,
+    RegistrationForm, ReviewView, TargetSpecialty, TransferForm, TransferView,
 };
 pub use windows::WindowView;
 

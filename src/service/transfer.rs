@@ -16,7 +16,21 @@ use crate::domain::{
     StaffScope, Ticket, TransferState, TransitionError, WindowStatus,
 };
 use crate::media::MATERIAL;
-use crate::storage::{StateChange, TransferRow, from_micros, micros, new_id};
+use crate::storage::{StateChange, TransferImageRow, TransferRow, from_micros, micros, new_id};
+
+use super::lists::Lists;
+
+/// Applications on one page of a reviewer's queue.
+pub const QUEUE_PAGE: i64 = 50;
+/// The last page a queue may be paged to (bounds the rows skipped).
+pub const MAX_QUEUE_PAGE: u32 = 10_000;
+
+/// What a view shows of the candidate of an application.
+struct Applicant<'a> {
+    name: &'a str,
+    ticket: Option<&'a str>,
+    id_number_enc: &'a str,
+}
 
 /// The form 省际转出申请信息填报.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
@@ -437,17 +451,44 @@ impl App {
 
     /// The view of an application.
     pub async fn transfer_view(&self, row: &TransferRow) -> ServiceResult<TransferView> {
-        let now = micros(self.clock.now());
-        let state = effective_state(row, now);
         let candidate = self
             .db
             .candidate(&row.candidate_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let id_number = self.keys.decrypt("id_number", &candidate.id_number_enc)?;
         let images = self.db.transfer_images(&row.id).await?;
+        let earlier = self
+            .window_applications(&row.candidate_id, row.window_start)
+            .await?;
+        let rejections: i64 = earlier.iter().map(|t| t.rejections).sum();
         let lists = self.lists().await?;
-        let view = |kind_label: &str, i: &crate::storage::TransferImageRow| ImageView {
+        self.build_view(
+            row,
+            Applicant {
+                name: &candidate.name,
+                ticket: candidate.ticket.as_deref(),
+                id_number_enc: &candidate.id_number_enc,
+            },
+            &images,
+            rejections,
+            &lists,
+        )
+    }
+
+    /// The view of an application from what was read for it: its candidate,
+    /// its images and the rejections of the candidate in its window.
+    fn build_view(
+        &self,
+        row: &TransferRow,
+        candidate: Applicant<'_>,
+        images: &[TransferImageRow],
+        rejections: i64,
+        lists: &Lists,
+    ) -> ServiceResult<TransferView> {
+        let now = micros(self.clock.now());
+        let state = effective_state(row, now);
+        let id_number = self.keys.decrypt("id_number", candidate.id_number_enc)?;
+        let view = |kind_label: &str, i: &TransferImageRow| ImageView {
             id: i.id.clone(),
             kind: i.kind.clone(),
             kind_label: kind_label.into(),
@@ -455,17 +496,13 @@ impl App {
         };
         let mut materials = vec![];
         let mut confirmation_photos = vec![];
-        for i in &images {
+        for i in images {
             if let Some(k) = MaterialKind::from_word(&i.kind) {
                 materials.push(view(k.label(), i));
             } else if let Some(k) = ConfirmationKind::from_word(&i.kind) {
                 confirmation_photos.push(view(k.label(), i));
             }
         }
-        let earlier = self
-            .window_applications(&row.candidate_id, row.window_start)
-            .await?;
-        let rejections: i64 = earlier.iter().map(|t| t.rejections).sum();
         let review = match (&row.decision, row.decided_at) {
             (Some(d), Some(at)) => Decision::from_word(d).map(|d| ReviewView {
                 decision: d,
@@ -491,9 +528,9 @@ impl App {
             id: row.id.clone(),
             state,
             state_label: state.label().into(),
-            name: candidate.name.clone(),
+            name: candidate.name.to_owned(),
             id_number: crate::domain::mask(&id_number),
-            ticket: candidate.ticket.clone().unwrap_or_default(),
+            ticket: candidate.ticket.unwrap_or_default().to_owned(),
             city: lists
                 .city(&row.city)
                 .map(|c| c.name.clone())
@@ -973,11 +1010,26 @@ impl App {
             .await
     }
 
-    /// A reviewer's queue: applications of their scope in a state, with counts.
+    /// A reviewer's queue: the first page of the applications of their scope
+    /// in a state, with counts.
     pub async fn transfer_queue(
         &self,
         staff: &StaffSession,
         state: TransferState,
+    ) -> ServiceResult<(Vec<TransferView>, Vec<(TransferState, i64)>)> {
+        self.transfer_queue_page(staff, state, 1).await
+    }
+
+    /// Page `page` (from 1, [`QUEUE_PAGE`] applications a page) of a
+    /// reviewer's queue, oldest confirmation first, with the counts per state.
+    /// A page costs the same whatever the queue holds: one read of the page
+    /// with its candidates, one of their images, one of their windows'
+    /// rejections, and an index-only count.
+    pub async fn transfer_queue_page(
+        &self,
+        staff: &StaffSession,
+        state: TransferState,
+        page: u32,
     ) -> ServiceResult<(Vec<TransferView>, Vec<(TransferState, i64)>)> {
         let city = match &staff.scope {
             StaffScope::Province => None,
@@ -986,9 +1038,40 @@ impl App {
                 return Err(ServiceError::forbidden("forbidden", "报名点不办理转出审核"));
             }
         };
-        let mut views = vec![];
-        for row in self.db.transfer_queue(city, state.as_str(), 300).await? {
-            views.push(self.transfer_view(&row).await?);
+        let offset = i64::from(page.clamp(1, MAX_QUEUE_PAGE) - 1) * QUEUE_PAGE;
+        let rows = self
+            .db
+            .transfer_queue(city, state.as_str(), QUEUE_PAGE, offset)
+            .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.transfer.id.clone()).collect();
+        let mut candidates: Vec<String> = rows
+            .iter()
+            .map(|r| r.transfer.candidate_id.clone())
+            .collect();
+        candidates.sort();
+        candidates.dedup();
+        let mut images = self.db.transfer_images_of(&ids).await?;
+        let rejections = self.db.window_rejections_of(&candidates).await?;
+        let lists = self.lists().await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let t = &r.transfer;
+            views.push(
+                self.build_view(
+                    t,
+                    Applicant {
+                        name: &r.name,
+                        ticket: r.ticket.as_deref(),
+                        id_number_enc: &r.id_number_enc,
+                    },
+                    &images.remove(&t.id).unwrap_or_default(),
+                    rejections
+                        .get(&(t.candidate_id.clone(), t.window_start))
+                        .copied()
+                        .unwrap_or(t.rejections),
+                    &lists,
+                )?,
+            );
         }
         let counts = self
             .db

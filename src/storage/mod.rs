@@ -43,7 +43,7 @@ pub use scores::{ArrangementRow, PlanCourseRow, SessionScoreRow, SpecialtyRow};
 pub use sessions::SessionRow;
 pub use staff::{NewStaffRow, StaffRow};
 pub use throttle::Throttle;
-pub use transfer::{StateChange, TransferImageRow, TransferRow};
+pub use transfer::{StateChange, TransferImageRow, TransferQueueRow, TransferRow};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

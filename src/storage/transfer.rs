@@ -1,5 +1,7 @@
 //! 省际转出 applications and their images.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -69,6 +71,27 @@ fn from_row(r: &AnyRow) -> DbResult<TransferRow> {
     })
 }
 
+/// An application of a reviewer's queue with what the list shows of its
+/// candidate.
+#[derive(Debug, Clone)]
+pub struct TransferQueueRow {
+    pub transfer: TransferRow,
+    pub name: String,
+    pub ticket: Option<String>,
+    pub id_number_enc: String,
+}
+
+/// Values of one `IN (…)` list at most.
+const IN_LIST: usize = 500;
+
+/// `$1, $2, …` for an `IN (…)` list of `n` values.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What a state change writes besides the state.
 #[derive(Debug, Clone, Default)]
 pub struct StateChange<'a> {
@@ -127,39 +150,139 @@ impl Db {
         rows.iter().map(from_row).collect()
     }
 
-    /// Applications of a city (or all when `city` is None) in a state, oldest
-    /// confirmation first.
+    /// One page of the applications of a city (or all when `city` is None) in
+    /// a state, oldest confirmation first, each with what the list shows of
+    /// its candidate. Two statement shapes, so that each has an index that
+    /// yields its rows in order (`transfer_outs_city_queue`,
+    /// `transfer_outs_state_queue`) and reads only the page.
     pub async fn transfer_queue(
         &self,
         city: Option<&str>,
         state: &str,
         limit: i64,
-    ) -> DbResult<Vec<TransferRow>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM transfer_outs WHERE state = $1 AND ($2 = '' OR city = $2) \
-             ORDER BY confirmed_at, created_at LIMIT $3"
+        offset: i64,
+    ) -> DbResult<Vec<TransferQueueRow>> {
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("t.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let select = format!(
+            "SELECT {columns}, c.name AS c_name, c.ticket AS c_ticket, \
+             c.id_number_enc AS c_id_number_enc \
+             FROM transfer_outs t JOIN candidates c ON c.id = t.candidate_id"
         );
-        let rows = sqlx::query(&sql)
-            .bind(state)
-            .bind(city.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(from_row).collect()
+        let order = "ORDER BY t.confirmed_at, t.created_at";
+        let rows = match city {
+            Some(city) => {
+                sqlx::query(&format!(
+                    "{select} WHERE t.city = $1 AND t.state = $2 {order} LIMIT $3 OFFSET $4"
+                ))
+                .bind(city)
+                .bind(state)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.read)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "{select} WHERE t.state = $1 {order} LIMIT $2 OFFSET $3"
+                ))
+                .bind(state)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(TransferQueueRow {
+                    transfer: from_row(r)?,
+                    name: r.try_get("c_name")?,
+                    ticket: r.try_get("c_ticket")?,
+                    id_number_enc: r.try_get("c_id_number_enc")?,
+                })
+            })
+            .collect()
     }
 
-    /// Count of applications per state in a city (or all).
+    /// Count of applications per state in a city (or all): an index-only
+    /// count of the scope's entries of the queue index.
     pub async fn transfer_counts(&self, city: Option<&str>) -> DbResult<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM transfer_outs WHERE ($1 = '' OR city = $1) \
-             GROUP BY state",
-        )
-        .bind(city.unwrap_or(""))
-        .fetch_all(&self.read)
-        .await?;
+        let rows =
+            match city {
+                Some(city) => sqlx::query(
+                    "SELECT state, COUNT(*) AS n FROM transfer_outs WHERE city = $1 GROUP BY state",
+                )
+                .bind(city)
+                .fetch_all(&self.read)
+                .await?,
+                None => {
+                    sqlx::query("SELECT state, COUNT(*) AS n FROM transfer_outs GROUP BY state")
+                        .fetch_all(&self.read)
+                        .await?
+                }
+            };
         rows.iter()
             .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
             .collect()
+    }
+
+    /// The images of several applications, by application, in one read.
+    pub async fn transfer_images_of(
+        &self,
+        application_ids: &[String],
+    ) -> DbResult<HashMap<String, Vec<TransferImageRow>>> {
+        let mut out: HashMap<String, Vec<TransferImageRow>> = HashMap::new();
+        for ids in application_ids.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT application_id, id, kind, file_id FROM transfer_images \
+                 WHERE application_id IN ({}) ORDER BY created_at, id",
+                placeholders(ids.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(&self.read).await? {
+                out.entry(r.try_get("application_id")?)
+                    .or_default()
+                    .push(TransferImageRow {
+                        id: r.try_get("id")?,
+                        kind: r.try_get("kind")?,
+                        file_id: r.try_get("file_id")?,
+                    });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rejections per (candidate, window) of several candidates, in one read.
+    pub async fn window_rejections_of(
+        &self,
+        candidate_ids: &[String],
+    ) -> DbResult<HashMap<(String, i64), i64>> {
+        let mut out = HashMap::new();
+        for ids in candidate_ids.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT candidate_id, window_start, CAST(SUM(rejections) AS BIGINT) AS n FROM transfer_outs \
+                 WHERE candidate_id IN ({}) GROUP BY candidate_id, window_start",
+                placeholders(ids.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(&self.read).await? {
+                out.insert(
+                    (r.try_get("candidate_id")?, r.try_get("window_start")?),
+                    r.try_get("n")?,
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Moves an application from `from` to `to`; `Ok(false)` when it was no
