@@ -1,7 +1,8 @@
 //! Server-side sessions, shared by every node through the database.
 
 use rusqlite::OptionalExtension;
-use sqlx::Row;
+
+use super::fast::Fields;
 
 use super::{Db, DbResult};
 
@@ -13,6 +14,17 @@ pub struct SessionRow {
     pub subject_id: String,
     pub last_seen_at: i64,
     pub expires_at: i64,
+}
+
+/// A session from a row of either driver.
+fn from_row<R: Fields>(r: &R) -> Result<SessionRow, R::Error> {
+    Ok(SessionRow {
+        token_hash: r.field("token_hash")?,
+        subject_kind: r.field("subject_kind")?,
+        subject_id: r.field("subject_id")?,
+        last_seen_at: r.field("last_seen_at")?,
+        expires_at: r.field("expires_at")?,
+    })
 }
 
 impl Db {
@@ -57,15 +69,7 @@ impl Db {
                     "SELECT token_hash, subject_kind, subject_id, last_seen_at, expires_at \
                      FROM sessions WHERE token_hash = ?1",
                 )?
-                .query_row([token_hash], |r| {
-                    Ok(SessionRow {
-                        token_hash: r.get("token_hash")?,
-                        subject_kind: r.get("subject_kind")?,
-                        subject_id: r.get("subject_id")?,
-                        last_seen_at: r.get("last_seen_at")?,
-                        expires_at: r.get("expires_at")?,
-                    })
-                })
+                .query_row([token_hash], |r| from_row(r))
                 .optional()
             });
         }
@@ -76,16 +80,7 @@ impl Db {
         .bind(token_hash)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                token_hash: r.try_get("token_hash")?,
-                subject_kind: r.try_get("subject_kind")?,
-                subject_id: r.try_get("subject_id")?,
-                last_seen_at: r.try_get("last_seen_at")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(from_row).transpose()
     }
 
     /// Records activity on a session (for the idle timeout).
