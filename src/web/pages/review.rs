@@ -11,7 +11,8 @@ use super::{Opt, render};
 use crate::api::{ImageQuery, jpeg, pdf};
 use crate::domain::{Decision, ReturnTo, TransferState};
 use crate::service::{
-    App, DecisionInput, FieldErrors, RegistrationForm, ServiceError, StaffSession, TransferView,
+    App, DecisionInput, FieldErrors, MAX_QUEUE_PAGE, QUEUE_PAGE, RegistrationForm, ServiceError,
+    StaffSession, TransferView,
 };
 use crate::web::auth::Staff;
 use crate::web::context::{Chrome, ClientIp, CsrfForm};
@@ -39,15 +40,20 @@ pub struct Tab {
 struct QueuePage {
     chrome: Chrome,
     tabs: Vec<Tab>,
+    current_state: &'static str,
     current_label: &'static str,
     items: Vec<TransferView>,
+    /// The page shown, from 1, and how many the state has.
+    page: u32,
+    pages: u32,
 }
 
-/// `?state=` of the queue.
+/// `?state=&page=` of the queue.
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct QueueQuery {
     state: String,
+    page: Option<u32>,
 }
 
 /// GET /admin/transfers: the reviewer's queue, oldest first.
@@ -59,7 +65,15 @@ pub async fn queue(
 ) -> Result<Response, WebError> {
     let state = TransferState::from_word(&q.state).unwrap_or(TransferState::PendingReview);
 
-    let (items, counts) = app.transfer_queue(&staff, state).await?;
+    let page = q.page.unwrap_or(1).clamp(1, MAX_QUEUE_PAGE);
+    let (items, counts) = app.transfer_queue_page(&staff, state, page).await?;
+    let in_state = counts
+        .iter()
+        .find(|(c, _)| *c == state)
+        .map_or(0, |(_, n)| *n);
+    let pages = u32::try_from((in_state + QUEUE_PAGE - 1) / QUEUE_PAGE)
+        .unwrap_or(MAX_QUEUE_PAGE)
+        .clamp(1, MAX_QUEUE_PAGE);
 
     let order = std::iter::once(TransferState::PendingReview).chain(
         TransferState::ALL
@@ -75,13 +89,16 @@ pub async fn queue(
             current: s == state,
         })
         .collect();
-    let page = QueuePage {
+    let body = QueuePage {
         chrome,
         tabs,
+        current_state: state.as_str(),
         current_label: state.label(),
         items,
+        page,
+        pages,
     };
-    render(StatusCode::OK, &page)
+    render(StatusCode::OK, &body)
 }
 
 /// The decision form as typed.
